@@ -1,0 +1,29 @@
+// CLI output: one JSON object on stdout per command; human text on stderr.
+import { ValidationError } from '../common/validation.js';
+import { ConfigError } from '../config/index.js';
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function printHuman(text: string): void {
+  process.stderr.write(`${text}\n`);
+}
+
+/** Print a failure as `{ error: { code, message, errors? } }` and give the exit code. */
+export function reportFailure(err: unknown): number {
+  const e = err as Error & { code?: string; errors?: unknown };
+  let code = e?.code ?? e?.name ?? 'Error';
+  let exit = 1;
+  if (err instanceof ConfigError) {
+    code = 'CONFIG';
+    exit = 2;
+  } else if (err instanceof ValidationError) {
+    code = 'VALIDATION';
+    exit = 2;
+  }
+  const message = e?.message ?? String(err);
+  printHuman(`ekyc: ${message}`);
+  printJson({ error: { code, message, ...(e?.errors ? { errors: e.errors } : {}) } });
+  return exit;
+}
