@@ -1,0 +1,44 @@
+// Typed errors of the client library. Backends and the HTTP API switch on these classes.
+import type { Stage } from '../common/domain.js';
+
+export class EkycClientError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** The agent's eKYC already completed; a completed session cannot be started again. */
+export class EkycAlreadyCompletedError extends EkycClientError {
+  constructor(readonly userCode: string) {
+    super('ALREADY_COMPLETED', `eKYC of agent ${userCode} is already completed`);
+  }
+}
+
+/** No session (running or closed) exists for this agent. */
+export class EkycNotFoundError extends EkycClientError {
+  constructor(readonly userCode: string) {
+    super('NOT_FOUND', `no eKYC session for agent ${userCode}`);
+  }
+}
+
+/** The message does not fit the session's current stage (rejected by the update validator). */
+export class EkycWrongStageError extends EkycClientError {
+  constructor(
+    readonly userCode: string,
+    readonly stage: Stage | undefined,
+    detail: string,
+  ) {
+    super('WRONG_STAGE', detail);
+  }
+}
+
+/** Temporal could not be reached or did not answer in time. */
+export class TemporalUnavailableError extends EkycClientError {
+  constructor(detail: string) {
+    super('TEMPORAL_UNAVAILABLE', `Temporal unavailable: ${detail}`);
+  }
+}
