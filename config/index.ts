@@ -167,3 +167,64 @@ export function loadLogLevel(env: Env): (typeof LOG_LEVELS)[number] {
 }
 
 export { read as readVariable, intIn };
+
+/** Bounds every Temporal call of the client library (CLI and HTTP API); a call that overruns is "Temporal unavailable". */
+export function loadTemporalCallTimeoutMs(env: Env): number {
+  return read(env, 'EKYC_TEMPORAL_TIMEOUT_MS', intIn(100, 300_000, 30_000));
+}
+
+export interface JwtConfig {
+  /** Exactly one of jwksUrl and publicKey is set. */
+  jwksUrl: URL | null;
+  /** PEM (SPKI) or a JWK as JSON. */
+  publicKey: string | null;
+  issuer: string;
+  audience: string;
+}
+
+export interface ApiConfig {
+  host: string;
+  port: number;
+  jwt: JwtConfig;
+  temporalTimeoutMs: number;
+}
+
+/** `ekyc api`: EKYC_API_HOST, EKYC_API_PORT, EKYC_JWT_JWKS_URL or EKYC_JWT_PUBLIC_KEY, EKYC_JWT_ISSUER, EKYC_JWT_AUDIENCE. */
+export function loadApiConfig(env: Env): ApiConfig {
+  const jwksUrl = read(
+    env,
+    'EKYC_JWT_JWKS_URL',
+    z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  );
+  const publicKey = read(
+    env,
+    'EKYC_JWT_PUBLIC_KEY',
+    z
+      .string()
+      .refine((v) => /-----BEGIN PUBLIC KEY-----/.test(v) || /^\s*\{/.test(v), {
+        error: 'must be a PEM public key (SPKI) or a JWK as JSON',
+      })
+      .optional(),
+  );
+  if (jwksUrl && publicKey)
+    throw new ConfigError('EKYC_JWT_JWKS_URL', 'set either it or EKYC_JWT_PUBLIC_KEY, not both');
+  if (!jwksUrl && !publicKey) throw new ConfigError('EKYC_JWT_JWKS_URL', 'is required (or EKYC_JWT_PUBLIC_KEY)');
+  return {
+    host: read(
+      env,
+      'EKYC_API_HOST',
+      z
+        .string()
+        .optional()
+        .transform((h) => h ?? '0.0.0.0'),
+    ),
+    port: read(env, 'EKYC_API_PORT', intIn(0, 65_535, 8080)),
+    jwt: {
+      jwksUrl: jwksUrl ? new URL(jwksUrl) : null,
+      publicKey: publicKey ?? null,
+      issuer: read(env, 'EKYC_JWT_ISSUER', z.string().min(1)),
+      audience: read(env, 'EKYC_JWT_AUDIENCE', z.string().min(1)),
+    },
+    temporalTimeoutMs: loadTemporalCallTimeoutMs(env),
+  };
+}
