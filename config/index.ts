@@ -37,8 +37,8 @@ const intIn = (min: number, max: number, dflt: number) =>
     .optional()
     .transform((n) => n ?? dflt);
 
-export const EKO_CONTRACTS = ['v3', 'eps-2026-06'] as const;
-export type EkoContractName = (typeof EKO_CONTRACTS)[number];
+export const API_CONTRACTS = ['v3', 'eps-2026-06'] as const;
+export type EkoContractName = (typeof API_CONTRACTS)[number];
 
 export interface EkoConfig {
   baseUrl: string;
@@ -75,7 +75,7 @@ export function loadEkoConfig(env: Env): EkoConfig {
       env,
       'EKO_API_CONTRACT',
       z
-        .enum(EKO_CONTRACTS, { error: `must be one of ${EKO_CONTRACTS.join(', ')}` })
+        .enum(API_CONTRACTS, { error: `must be one of ${API_CONTRACTS.join(', ')}` })
         .optional()
         .transform((c) => c ?? 'v3'),
     ),
