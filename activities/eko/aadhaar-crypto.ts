@@ -13,6 +13,10 @@ export class InvalidPublicKeyError extends Error {
 export function parseAadhaarPublicKey(text: string): KeyObject {
   const trimmed = text.trim();
   if (!trimmed) throw new InvalidPublicKeyError('is empty');
+  // createPublicKey would quietly derive the public half of a private PEM; a private key here is a leak, not a key.
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(trimmed)) {
+    throw new InvalidPublicKeyError('is a private key; configure the public key only');
+  }
   let key: KeyObject;
   try {
     key = trimmed.startsWith('-----BEGIN')

@@ -1,0 +1,77 @@
+// The eKYC activities: each is one Eko call. A classified Eko failure becomes an ApplicationFailure whose type
+// the workflow matches and whose nonRetryable/nextRetryDelay come straight from the classification table.
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { EkoConfig } from '../config/index.js';
+import type { Logger } from '../observability/logger.js';
+import type { EkoStep, EkycActivities } from '../common/eko-steps.js';
+import { EkoClient, EkoError, type CallOptions } from './eko/client.js';
+
+export interface ActivityDeps {
+  eko: EkoConfig;
+  logger?: Logger;
+}
+
+/** The activity's cancellation signal when running as an activity; nothing when called directly. */
+function cancellation(): CallOptions {
+  try {
+    return { signal: Context.current().cancellationSignal };
+  } catch {
+    return {};
+  }
+}
+
+function attempt(): number | undefined {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return undefined;
+  }
+}
+
+export function createActivities(deps: ActivityDeps): EkycActivities {
+  const client = new EkoClient(deps.eko);
+  const log = deps.logger;
+
+  async function run<T>(
+    step: EkoStep,
+    ids: { userCode: string; clientRefId: string },
+    call: (options: CallOptions) => Promise<T>,
+  ): Promise<T> {
+    const started = Date.now();
+    // Only Eko references and outcome codes are logged: the inputs hold the Aadhaar, OTP, PID and mobile.
+    const base = { step, userCode: ids.userCode, clientRefId: ids.clientRefId, attempt: attempt() };
+    try {
+      const result = await call(cancellation());
+      log?.info({ ...base, outcome: 'ok', durationMs: Date.now() - started }, 'eko call succeeded');
+      return result;
+    } catch (err) {
+      if (!(err instanceof EkoError)) throw err;
+      const { failure } = err;
+      log?.warn(
+        {
+          ...base,
+          outcome: failure.type,
+          retryable: failure.retryable,
+          httpStatus: failure.details.httpStatus,
+          status: failure.details.status,
+          responseTypeId: failure.details.responseTypeId,
+          durationMs: Date.now() - started,
+        },
+        'eko call failed',
+      );
+      throw ApplicationFailure.create({
+        type: failure.type,
+        message: failure.message,
+        nonRetryable: !failure.retryable,
+        ...(failure.retryAfterMs !== undefined ? { nextRetryDelay: failure.retryAfterMs } : {}),
+        details: [failure.details],
+      });
+    }
+  }
+
+  return {
+    sendOtp: (input) => run('sendOtp', input, (o) => client.sendOtp(input, o)),
+    verifyOtp: (input) => run('verifyOtp', input, (o) => client.verifyOtp(input, o)),
+    submitBiometric: (input) => run('biometric', input, (o) => client.submitBiometric(input, o)),
+  };
+}
