@@ -35,6 +35,8 @@ export interface EkycPolicy {
   biometricTimeout: string;
   maxBiometricAttempts: number;
   sessionTimeout: string;
+  /** How long one Eko step keeps retrying transient failures before the agent is told Eko is unavailable. */
+  ekoStepTimeout: string;
 }
 
 export const DEFAULT_POLICY: EkycPolicy = {
@@ -45,6 +47,7 @@ export const DEFAULT_POLICY: EkycPolicy = {
   biometricTimeout: '15m',
   maxBiometricAttempts: 3,
   sessionTimeout: '24h',
+  ekoStepTimeout: '3m',
 };
 
 export interface EkycInput {

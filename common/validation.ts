@@ -93,6 +93,7 @@ export const policySchema = z
     biometricTimeout: boundedDuration(1000, 86_400_000),
     maxBiometricAttempts: attempts(10),
     sessionTimeout: boundedDuration(1000, 30 * 86_400_000),
+    ekoStepTimeout: boundedDuration(5000, 3_600_000),
   })
   .partial()
   .strict();
