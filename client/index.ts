@@ -1,0 +1,284 @@
+// The client library for backends: one typed method per step of an agent's eKYC session. Input is validated
+// here, before anything reaches Temporal, and every failure comes out as one of the typed errors of ./errors.ts.
+import {
+  Client,
+  Connection,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  type WorkflowExecutionDescription,
+} from '@temporalio/client';
+import { defineSearchAttributeKey, SearchAttributeType, TypedSearchAttributes } from '@temporalio/common';
+import {
+  STAGES,
+  WORKFLOW_TYPE,
+  workflowIdFor,
+  type EkycInput,
+  type EkycStatus,
+  type Stage,
+  type UpdateOutcome,
+} from '../common/domain.js';
+import {
+  RULES,
+  userCodeSchema,
+  validateBiometricArg,
+  validateEkycInput,
+  validateOtpArg,
+  ValidationError,
+} from '../common/validation.js';
+import type { CodecConfig, TemporalConfig } from '../config/index.js';
+import { createDataConverter } from '../codec/data-converter.js';
+import {
+  EkycAlreadyCompletedError,
+  EkycClientError,
+  EkycNotFoundError,
+  EkycWrongStageError,
+  TemporalUnavailableError,
+} from './errors.js';
+import { unavailableReason, validatorRejection, VALIDATOR_FAILURE } from './temporal-errors.js';
+
+export * from './errors.js';
+export { ValidationError } from '../common/validation.js';
+
+export const EKYC_STAGE_KEY = defineSearchAttributeKey('EkycStage', SearchAttributeType.KEYWORD);
+export const EKO_USER_CODE_KEY = defineSearchAttributeKey('EkoUserCode', SearchAttributeType.KEYWORD);
+
+/** Names of the workflow's messages (CONTRACT.md). */
+const UPDATE = { otp: 'submitOtp', resend: 'requestOtpResend', biometric: 'submitBiometric' } as const;
+const SIGNAL_CANCEL = 'cancel';
+const QUERY_STATUS = 'status';
+
+export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
+
+export interface StartResult {
+  workflowId: string;
+  runId: string;
+  stage: Stage;
+  /** true when a running session was returned instead of a new one being started. */
+  resumed: boolean;
+}
+
+export interface CancelResult {
+  workflowId: string;
+  cancelRequested: true;
+}
+
+export interface EkycClientOptions {
+  client: Client;
+  taskQueue: string;
+  /** Bound on every call; one that overruns fails with TemporalUnavailableError. */
+  callTimeoutMs?: number;
+  /** Closed by close(): set when this EkycClient opened the connection itself. */
+  ownedConnection?: Connection;
+}
+
+export interface EkycConnectOptions {
+  temporal: TemporalConfig;
+  codec: CodecConfig;
+  callTimeoutMs?: number;
+  /** Do not dial until the first call (a server that is down shows up as TemporalUnavailableError per call). */
+  lazy?: boolean;
+}
+
+function stageOf(description: WorkflowExecutionDescription): Stage | undefined {
+  const stage = description.typedSearchAttributes.get(EKYC_STAGE_KEY);
+  return STAGES.includes(stage as Stage) ? (stage as Stage) : undefined;
+}
+
+export class EkycClient {
+  readonly client: Client;
+  readonly taskQueue: string;
+  readonly callTimeoutMs: number;
+  private readonly ownedConnection: Connection | undefined;
+
+  constructor(options: EkycClientOptions) {
+    this.client = options.client;
+    this.taskQueue = options.taskQueue;
+    this.callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    this.ownedConnection = options.ownedConnection;
+  }
+
+  /** Connects to Temporal as configured, with the project's encrypting data converter. */
+  static async connect(options: EkycConnectOptions): Promise<EkycClient> {
+    const { address, tls, apiKey, metadata } = options.temporal.connection;
+    const connectionOptions = { address, tls, apiKey, metadata };
+    let connection: Connection;
+    if (options.lazy) {
+      connection = Connection.lazy(connectionOptions);
+    } else {
+      try {
+        connection = await Connection.connect({
+          ...connectionOptions,
+          connectTimeout: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+        });
+      } catch (err) {
+        throw new TemporalUnavailableError(unavailableReason(err) ?? 'the server cannot be reached');
+      }
+    }
+    const client = new Client({
+      connection,
+      namespace: options.temporal.namespace,
+      dataConverter: createDataConverter(options.codec),
+    });
+    return new EkycClient({
+      client,
+      taskQueue: options.temporal.taskQueue,
+      callTimeoutMs: options.callTimeoutMs,
+      ownedConnection: connection,
+    });
+  }
+
+  /**
+   * Starts the agent's session, or returns the running one (USE_EXISTING). A failed, expired or cancelled
+   * session starts afresh; a completed one throws EkycAlreadyCompletedError.
+   */
+  async startEkyc(input: EkycInput): Promise<StartResult> {
+    const valid = validateEkycInput(input);
+    const workflowId = workflowIdFor(valid.userCode);
+    return this.call(async () => {
+      const existing = await this.describeOrNull(workflowId);
+      if (existing?.status.name === 'RUNNING') {
+        return { workflowId, runId: existing.runId, stage: stageOf(existing) ?? 'SENDING_OTP', resumed: true };
+      }
+      if (existing?.status.name === 'COMPLETED') throw new EkycAlreadyCompletedError(valid.userCode);
+      let runId: string;
+      try {
+        const handle = await this.client.workflow.start(WORKFLOW_TYPE, {
+          taskQueue: this.taskQueue,
+          workflowId,
+          args: [valid],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+          typedSearchAttributes: new TypedSearchAttributes([
+            { key: EKYC_STAGE_KEY, value: 'SENDING_OTP' },
+            { key: EKO_USER_CODE_KEY, value: valid.userCode },
+          ]),
+          staticSummary: `Fingpay eKYC of agent ${valid.userCode}`,
+        });
+        runId = handle.firstExecutionRunId;
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) throw new EkycAlreadyCompletedError(valid.userCode);
+        throw err;
+      }
+      // Another caller may have started it between our describe and start: USE_EXISTING returned theirs.
+      return { workflowId, runId, stage: 'SENDING_OTP', resumed: false };
+    });
+  }
+
+  /** Enters the OTP and waits for the outcome of its verification. */
+  async submitOtp(userCode: string, otp: string): Promise<UpdateOutcome> {
+    checkUserCode(userCode);
+    const arg = validateOtpArg({ otp });
+    return this.update(userCode, UPDATE.otp, arg);
+  }
+
+  /** Asks for a new OTP; the outcome says when the cooldown or the limit stands in the way. */
+  async requestOtpResend(userCode: string): Promise<UpdateOutcome> {
+    checkUserCode(userCode);
+    return this.update(userCode, UPDATE.resend, {});
+  }
+
+  /** Hands over the RD service's PidData and waits for the outcome of the biometric step. */
+  async submitBiometric(userCode: string, pidData: string): Promise<UpdateOutcome> {
+    checkUserCode(userCode);
+    const arg = validateBiometricArg({ pidData });
+    return this.update(userCode, UPDATE.biometric, arg);
+  }
+
+  /** The session's state (no PII). */
+  async status(userCode: string): Promise<EkycStatus> {
+    checkUserCode(userCode);
+    return this.call(async () => {
+      try {
+        return await this.client.workflow.getHandle(workflowIdFor(userCode)).query<EkycStatus>(QUERY_STATUS);
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) throw new EkycNotFoundError(userCode);
+        throw err;
+      }
+    });
+  }
+
+  /** Ends a session that is not final as CANCELLED. */
+  async cancel(userCode: string, reason = 'cancelled'): Promise<CancelResult> {
+    checkUserCode(userCode);
+    const workflowId = workflowIdFor(userCode);
+    return this.call(async () => {
+      try {
+        await this.client.workflow.getHandle(workflowId).signal(SIGNAL_CANCEL, { reason });
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) throw await this.explainClosed(userCode, err);
+        throw err;
+      }
+      return { workflowId, cancelRequested: true };
+    });
+  }
+
+  /** Resolves when Temporal answers a cheap call within the call timeout. */
+  async ping(): Promise<void> {
+    await this.call(() => this.client.connection.workflowService.getSystemInfo({}));
+  }
+
+  async close(): Promise<void> {
+    await this.ownedConnection?.close();
+  }
+
+  private async update(userCode: string, name: string, arg: object): Promise<UpdateOutcome> {
+    return this.call(async () => {
+      try {
+        return await this.client.workflow
+          .getHandle(workflowIdFor(userCode))
+          .executeUpdate<UpdateOutcome, [object]>(name, { args: [arg] });
+      } catch (err) {
+        const rejection = validatorRejection(err);
+        if (rejection?.type === VALIDATOR_FAILURE.wrongStage) {
+          if (rejection.stage === 'COMPLETED') throw new EkycAlreadyCompletedError(userCode);
+          throw new EkycWrongStageError(userCode, rejection.stage, rejection.message);
+        }
+        if (rejection?.type === VALIDATOR_FAILURE.invalidArgument) {
+          throw new ValidationError(
+            rejection.errors.length ? rejection.errors : [{ field: '(root)', rule: rejection.message }],
+          );
+        }
+        if (err instanceof WorkflowNotFoundError) throw await this.explainClosed(userCode, err);
+        throw err;
+      }
+    });
+  }
+
+  /** A message to a closed session: say whether it never existed, completed, or ended otherwise. */
+  private async explainClosed(userCode: string, original: unknown): Promise<unknown> {
+    const description = await this.describeOrNull(workflowIdFor(userCode));
+    if (!description) return new EkycNotFoundError(userCode);
+    if (description.status.name === 'RUNNING') return original;
+    const stage = stageOf(description);
+    if (stage === 'COMPLETED' || (!stage && description.status.name === 'COMPLETED')) {
+      return new EkycAlreadyCompletedError(userCode);
+    }
+    return new EkycWrongStageError(userCode, stage, `the session has ended${stage ? ` (${stage})` : ''}`);
+  }
+
+  private async describeOrNull(workflowId: string): Promise<WorkflowExecutionDescription | null> {
+    try {
+      return await this.client.workflow.getHandle(workflowId).describe();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      throw err;
+    }
+  }
+
+  /** Runs Temporal calls under the call deadline and turns transport trouble into TemporalUnavailableError. */
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await this.client.withDeadline(Date.now() + this.callTimeoutMs, fn);
+    } catch (err) {
+      if (err instanceof EkycClientError || err instanceof ValidationError) throw err;
+      const reason = unavailableReason(err);
+      if (reason) throw new TemporalUnavailableError(reason);
+      throw err;
+    }
+  }
+}
+
+function checkUserCode(userCode: string): void {
+  if (!userCodeSchema.safeParse(userCode).success)
+    throw new ValidationError([{ field: 'userCode', rule: RULES.userCode }]);
+}

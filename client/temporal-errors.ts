@@ -1,0 +1,64 @@
+// How the Temporal SDK's errors read for the client library: transport trouble, update validator rejections.
+// The SDK wraps gRPC errors a few layers deep, so every check walks the cause chain.
+import {
+  isGrpcServiceError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { STAGES, type Stage } from '../common/domain.js';
+import type { FieldError } from '../common/validation.js';
+
+/** ApplicationFailure types thrown by the workflow's update validators. */
+export const VALIDATOR_FAILURE = { wrongStage: 'WrongStage', invalidArgument: 'InvalidArgument' } as const;
+
+// gRPC status codes that mean "the server could not be reached, is overloaded, or did not answer in time".
+const GRPC = { CANCELLED: 1, DEADLINE_EXCEEDED: 4, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14 } as const;
+const UNAVAILABLE_CODES = new Set<number>(Object.values(GRPC));
+
+function* causes(err: unknown): Generator<unknown> {
+  let current: unknown = err;
+  for (let depth = 0; current && depth < 8; depth++) {
+    yield current;
+    current = (current as { cause?: unknown }).cause;
+  }
+}
+
+/** A short, value-free description of why Temporal is unavailable, or null when the error is something else. */
+export function unavailableReason(err: unknown): string | null {
+  for (const e of causes(err)) {
+    if (e instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return 'the call timed out';
+    if (isGrpcServiceError(e) && UNAVAILABLE_CODES.has(e.code)) {
+      if (e.code === GRPC.UNAVAILABLE) return 'the server cannot be reached';
+      return e.code === GRPC.RESOURCE_EXHAUSTED ? 'the server is overloaded' : 'the call timed out';
+    }
+    const message = (e as { message?: unknown }).message;
+    if (typeof message === 'string' && /Failed to connect|before the deadline|Deadline exceeded/i.test(message)) {
+      return 'the server cannot be reached';
+    }
+  }
+  return null;
+}
+
+export interface ValidatorRejection {
+  type: (typeof VALIDATOR_FAILURE)[keyof typeof VALIDATOR_FAILURE];
+  stage: Stage | undefined;
+  errors: FieldError[];
+  message: string;
+}
+
+/** The update validator's rejection carried by an executeUpdate error, if that is what it is. */
+export function validatorRejection(err: unknown): ValidatorRejection | null {
+  if (!(err instanceof WorkflowUpdateFailedError)) return null;
+  const failure = err.cause;
+  if (!(failure instanceof ApplicationFailure)) return null;
+  if (failure.type !== VALIDATOR_FAILURE.wrongStage && failure.type !== VALIDATOR_FAILURE.invalidArgument) return null;
+  const detail = (failure.details?.[0] ?? {}) as { stage?: unknown; errors?: unknown };
+  const stage = STAGES.includes(detail.stage as Stage) ? (detail.stage as Stage) : undefined;
+  const errors = Array.isArray(detail.errors)
+    ? detail.errors
+        .filter((e): e is FieldError => typeof e?.field === 'string' && typeof e?.rule === 'string')
+        .map(({ field, rule }) => ({ field, rule }))
+    : [];
+  return { type: failure.type, stage, errors, message: failure.message };
+}
