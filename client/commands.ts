@@ -1,10 +1,101 @@
-// Not built yet: see the open issues.
-const notYet = async (_o: Record<string, string>): Promise<never> => {
-  throw new Error('not implemented yet');
-};
-export const startCommand = notYet;
-export const otpCommand = notYet;
-export const resendOtpCommand = notYet;
-export const biometricCommand = notYet;
-export const statusCommand = notYet;
-export const cancelCommand = notYet;
+// The session commands of the `ekyc` CLI: each reads its configuration from the environment once, makes one
+// client-library call and returns one JSON-able object (client/cli.ts prints it). Secrets never come from argv:
+// the Aadhaar number and the PidData are read from a file or stdin.
+import { readFile } from 'node:fs/promises';
+import type { EkycInput, EkycPolicy, UpdateOutcome } from '../common/domain.js';
+import { validateBiometricArg, validateEkycInput, validateOtpArg, ValidationError } from '../common/validation.js';
+import { loadCodecConfig, loadTemporalCallTimeoutMs, loadTemporalConfig, type Env } from '../config/index.js';
+import { EkycClient, validateUserCode } from './index.js';
+import { printHuman } from './output.js';
+
+/** Exit code of a command whose step ran but was not accepted (wrong OTP, cooldown, rejected capture). */
+export const EXIT_NOT_ACCEPTED = 3;
+
+type Options = Record<string, string>;
+
+async function withClient<T>(use: (client: EkycClient) => Promise<T>, env: Env = process.env): Promise<T> {
+  const client = await EkycClient.connect({
+    temporal: loadTemporalConfig(env),
+    codec: loadCodecConfig(env),
+    callTimeoutMs: loadTemporalCallTimeoutMs(env),
+  });
+  try {
+    return await use(client);
+  } finally {
+    await client.close();
+  }
+}
+
+async function readSecretFile(file: string, field: string): Promise<string> {
+  try {
+    if (file === '-') {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8').trim();
+    }
+    return (await readFile(file, 'utf8')).trim();
+  } catch (err) {
+    // The path is not secret, the content is; the error names only the path and the reason.
+    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ValidationError([{ field, rule: `could not be read (${code})` }]);
+  }
+}
+
+function parsePolicy(text: string | undefined): Partial<EkycPolicy> | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as Partial<EkycPolicy>;
+  } catch {
+    throw new ValidationError([{ field: 'policy', rule: 'must be a JSON object' }]);
+  }
+}
+
+function outcome(result: UpdateOutcome): UpdateOutcome {
+  if (!result.accepted) {
+    printHuman(`ekyc: not accepted: ${result.reason ?? result.code ?? 'no reason given'}`);
+    process.exitCode = EXIT_NOT_ACCEPTED;
+  }
+  return result;
+}
+
+export async function startCommand(o: Options) {
+  const input: EkycInput = {
+    userCode: o.userCode,
+    customerId: o.customerId,
+    aadhaar: await readSecretFile(o.aadhaarFile, 'aadhaarFile'),
+    latlong: o.latlong,
+    bankCode: o.bankCode,
+  };
+  const policy = parsePolicy(o.policy);
+  if (policy) input.policy = policy;
+  validateEkycInput(input); // before connecting: a typo is reported as such even when Temporal is down
+  return withClient((client) => client.startEkyc(input));
+}
+
+export async function otpCommand(o: Options) {
+  validateUserCode(o.userCode);
+  validateOtpArg({ otp: o.otp });
+  return withClient(async (client) => outcome(await client.submitOtp(o.userCode, o.otp)));
+}
+
+export async function resendOtpCommand(o: Options) {
+  validateUserCode(o.userCode);
+  return withClient(async (client) => outcome(await client.requestOtpResend(o.userCode)));
+}
+
+export async function biometricCommand(o: Options) {
+  validateUserCode(o.userCode);
+  const pidData = await readSecretFile(o.pidFile, 'pidFile');
+  validateBiometricArg({ pidData });
+  return withClient(async (client) => outcome(await client.submitBiometric(o.userCode, pidData)));
+}
+
+export async function statusCommand(o: Options) {
+  validateUserCode(o.userCode);
+  return withClient((client) => client.status(o.userCode));
+}
+
+export async function cancelCommand(o: Options) {
+  validateUserCode(o.userCode);
+  return withClient((client) => client.cancel(o.userCode, o.reason));
+}

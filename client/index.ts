@@ -166,27 +166,27 @@ export class EkycClient {
 
   /** Enters the OTP and waits for the outcome of its verification. */
   async submitOtp(userCode: string, otp: string): Promise<UpdateOutcome> {
-    checkUserCode(userCode);
+    validateUserCode(userCode);
     const arg = validateOtpArg({ otp });
     return this.update(userCode, UPDATE.otp, arg);
   }
 
   /** Asks for a new OTP; the outcome says when the cooldown or the limit stands in the way. */
   async requestOtpResend(userCode: string): Promise<UpdateOutcome> {
-    checkUserCode(userCode);
+    validateUserCode(userCode);
     return this.update(userCode, UPDATE.resend, {});
   }
 
   /** Hands over the RD service's PidData and waits for the outcome of the biometric step. */
   async submitBiometric(userCode: string, pidData: string): Promise<UpdateOutcome> {
-    checkUserCode(userCode);
+    validateUserCode(userCode);
     const arg = validateBiometricArg({ pidData });
     return this.update(userCode, UPDATE.biometric, arg);
   }
 
   /** The session's state (no PII). */
   async status(userCode: string): Promise<EkycStatus> {
-    checkUserCode(userCode);
+    validateUserCode(userCode);
     return this.call(async () => {
       try {
         return await this.client.workflow.getHandle(workflowIdFor(userCode)).query<EkycStatus>(QUERY_STATUS);
@@ -199,7 +199,7 @@ export class EkycClient {
 
   /** Ends a session that is not final as CANCELLED. */
   async cancel(userCode: string, reason = 'cancelled'): Promise<CancelResult> {
-    checkUserCode(userCode);
+    validateUserCode(userCode);
     const workflowId = workflowIdFor(userCode);
     return this.call(async () => {
       try {
@@ -278,7 +278,8 @@ export class EkycClient {
   }
 }
 
-function checkUserCode(userCode: string): void {
+/** Throws a ValidationError naming `userCode` unless it is 8 digits. */
+export function validateUserCode(userCode: string): void {
   if (!userCodeSchema.safeParse(userCode).success)
     throw new ValidationError([{ field: 'userCode', rule: RULES.userCode }]);
 }
