@@ -1,11 +1,12 @@
 // Configuration: parsed and validated once, at the edge, from the environment. Every error names the
 // variable and the rule in one line; nothing here ever echoes a secret's value.
-import type { KeyObject } from 'node:crypto';
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { DEFAULT_TASK_QUEUE } from '../common/domain.js';
 import { parseAadhaarPublicKey } from '../activities/eko/aadhaar-crypto.js';
+import { parseJwtPublicKey } from '../auth/jwt.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -114,44 +115,106 @@ export function loadTemporalConfig(env: Env): TemporalConfig {
 
 export interface CodecKey {
   id: string;
-  key: Buffer;
+  /** A secret KeyObject, not bytes: it serialises as `{}`, so a stray log line cannot leak it. */
+  key: KeyObject;
 }
 export interface CodecConfig {
   keys: CodecKey[];
   currentKeyId: string;
 }
 
-/** `id:base64(32 bytes)`, comma-separated. */
-export function parseCodecKeys(text: string): CodecKey[] {
-  const keys = text
+const CODEC_KEY_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** `id:base64(32 bytes)`, comma-separated (standard or URL-safe base64). Errors name the entry, never the key. */
+export function parseCodecKeys(text: string, variable = 'EKYC_CODEC_KEYS'): CodecKey[] {
+  const entries = text
     .split(',')
     .map((s) => s.trim())
-    .filter(Boolean)
-    .map((entry, i) => {
-      const m = /^([A-Za-z0-9_.-]{1,64}):([A-Za-z0-9+/=_-]+)$/.exec(entry);
-      if (!m) throw new ConfigError('EKYC_CODEC_KEYS', `entry ${i + 1} must be "id:base64key"`);
-      const key = Buffer.from(m[2], 'base64');
-      if (key.length !== 32) {
-        throw new ConfigError('EKYC_CODEC_KEYS', `key "${m[1]}" must decode to 32 bytes (got ${key.length})`);
-      }
-      return { id: m[1], key };
-    });
-  if (!keys.length) throw new ConfigError('EKYC_CODEC_KEYS', 'is required');
+    .filter(Boolean);
+  if (!entries.length) throw new ConfigError(variable, 'is required');
   const ids = new Set<string>();
-  for (const k of keys) {
-    if (ids.has(k.id)) throw new ConfigError('EKYC_CODEC_KEYS', `key id "${k.id}" is listed twice`);
-    ids.add(k.id);
-  }
-  return keys;
+  return entries.map((entry, i) => {
+    const sep = entry.indexOf(':');
+    const id = sep > 0 ? entry.slice(0, sep) : '';
+    const b64 = entry.slice(sep + 1);
+    if (!CODEC_KEY_ID.test(id) || !b64) {
+      throw new ConfigError(
+        variable,
+        `entry ${i + 1} must be "id:base64key" (id: 1-64 letters, digits, "_", "." or "-")`,
+      );
+    }
+    const bytes = decodeBase64Strict(b64);
+    if (!bytes) throw new ConfigError(variable, `key "${id}" is not valid base64`);
+    if (bytes.length !== 32) {
+      throw new ConfigError(variable, `key "${id}" must decode to 32 bytes (got ${bytes.length})`);
+    }
+    if (bytes.every((b) => b === bytes[0])) throw new ConfigError(variable, `key "${id}" is a placeholder, not random`);
+    if (ids.has(id)) throw new ConfigError(variable, `key id "${id}" is listed twice`);
+    ids.add(id);
+    const key = createSecretKey(bytes);
+    bytes.fill(0);
+    return { id, key };
+  });
+}
+
+function decodeBase64Strict(text: string): Buffer | null {
+  const standard = text.replace(/-/g, '+').replace(/_/g, '/');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(standard)) return null;
+  const bytes = Buffer.from(standard, 'base64');
+  // Node's decoder skips junk silently; a key must survive the round trip.
+  return bytes.toString('base64').replace(/=+$/, '') === standard.replace(/=+$/, '') ? bytes : null;
 }
 
 export function loadCodecConfig(env: Env): CodecConfig {
   const keys = parseCodecKeys(read(env, 'EKYC_CODEC_KEYS', z.string()));
   const currentKeyId = env.EKYC_CODEC_KEY_ID || keys[0].id;
   if (!keys.some((k) => k.id === currentKeyId)) {
-    throw new ConfigError('EKYC_CODEC_KEY_ID', `names no key listed in EKYC_CODEC_KEYS`);
+    throw new ConfigError('EKYC_CODEC_KEY_ID', `"${currentKeyId}" names no key listed in EKYC_CODEC_KEYS`);
   }
   return { keys, currentKeyId };
+}
+
+/** Browser origins (`scheme://host[:port]`), comma-separated; `*` is refused because the codec server takes credentials. */
+export function parseOrigins(variable: string, text: string | undefined): string[] {
+  const origins: string[] = [];
+  for (const entry of (text ?? '').split(',').map((s) => s.trim().replace(/\/+$/, ''))) {
+    if (!entry) continue;
+    let origin: string | null = null;
+    try {
+      const url = new URL(entry);
+      if ((url.protocol === 'http:' || url.protocol === 'https:') && url.origin === entry) origin = url.origin;
+    } catch {
+      origin = null;
+    }
+    if (!origin) throw new ConfigError(variable, `"${entry}" is not an origin like https://temporal.example.com:8233`);
+    origins.push(origin);
+  }
+  return origins;
+}
+
+export interface CodecServerConfig {
+  host: string;
+  port: number;
+  /** Temporal UI origins allowed to call the codec server from a browser; none means no CORS at all. */
+  corsOrigins: string[];
+  jwt: JwtConfig;
+}
+
+/** `ekyc codec-server`: EKYC_CODEC_HOST, EKYC_CODEC_PORT, EKYC_CODEC_CORS_ORIGINS and the JWT variables. */
+export function loadCodecServerConfig(env: Env): CodecServerConfig {
+  return {
+    host: read(
+      env,
+      'EKYC_CODEC_HOST',
+      z
+        .string()
+        .optional()
+        .transform((h) => h ?? '0.0.0.0'),
+    ),
+    port: read(env, 'EKYC_CODEC_PORT', intIn(0, 65_535, 8888)),
+    corsOrigins: parseOrigins('EKYC_CODEC_CORS_ORIGINS', env.EKYC_CODEC_CORS_ORIGINS),
+    jwt: loadJwtConfig(env),
+  };
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -189,8 +252,8 @@ export interface ApiConfig {
   temporalTimeoutMs: number;
 }
 
-/** `ekyc api`: EKYC_API_HOST, EKYC_API_PORT, EKYC_JWT_JWKS_URL or EKYC_JWT_PUBLIC_KEY, EKYC_JWT_ISSUER, EKYC_JWT_AUDIENCE. */
-export function loadApiConfig(env: Env): ApiConfig {
+/** Bearer-token verification shared by `ekyc api` and `ekyc codec-server` (auth/jwt.ts builds the verifier). */
+export function loadJwtConfig(env: Env): JwtConfig {
   const jwksUrl = read(
     env,
     'EKYC_JWT_JWKS_URL',
@@ -209,6 +272,23 @@ export function loadApiConfig(env: Env): ApiConfig {
   if (jwksUrl && publicKey)
     throw new ConfigError('EKYC_JWT_JWKS_URL', 'set either it or EKYC_JWT_PUBLIC_KEY, not both');
   if (!jwksUrl && !publicKey) throw new ConfigError('EKYC_JWT_JWKS_URL', 'is required (or EKYC_JWT_PUBLIC_KEY)');
+  if (publicKey) {
+    try {
+      parseJwtPublicKey(publicKey);
+    } catch (err) {
+      throw new ConfigError('EKYC_JWT_PUBLIC_KEY', `is not a usable public key (${(err as Error).message})`);
+    }
+  }
+  return {
+    jwksUrl: jwksUrl ? new URL(jwksUrl) : null,
+    publicKey: publicKey ?? null,
+    issuer: read(env, 'EKYC_JWT_ISSUER', z.string().min(1)),
+    audience: read(env, 'EKYC_JWT_AUDIENCE', z.string().min(1)),
+  };
+}
+
+/** `ekyc api`: EKYC_API_HOST, EKYC_API_PORT, EKYC_JWT_JWKS_URL or EKYC_JWT_PUBLIC_KEY, EKYC_JWT_ISSUER, EKYC_JWT_AUDIENCE. */
+export function loadApiConfig(env: Env): ApiConfig {
   return {
     host: read(
       env,
@@ -219,12 +299,7 @@ export function loadApiConfig(env: Env): ApiConfig {
         .transform((h) => h ?? '0.0.0.0'),
     ),
     port: read(env, 'EKYC_API_PORT', intIn(0, 65_535, 8080)),
-    jwt: {
-      jwksUrl: jwksUrl ? new URL(jwksUrl) : null,
-      publicKey: publicKey ?? null,
-      issuer: read(env, 'EKYC_JWT_ISSUER', z.string().min(1)),
-      audience: read(env, 'EKYC_JWT_AUDIENCE', z.string().min(1)),
-    },
+    jwt: loadJwtConfig(env),
     temporalTimeoutMs: loadTemporalCallTimeoutMs(env),
   };
 }
