@@ -82,6 +82,12 @@ export const VARIABLES: VariableDoc[] = [
     default: 'required',
     usedBy: ['api', 'codec-server'],
   },
+  {
+    name: 'EKYC_CODEC_HOST',
+    meaning: 'codec server listen address',
+    default: '0.0.0.0',
+    usedBy: ['codec-server', 'dev'],
+  },
   { name: 'EKYC_CODEC_PORT', meaning: 'codec server port', default: '8888', usedBy: ['codec-server', 'dev'] },
   {
     name: 'EKYC_CODEC_CORS_ORIGINS',
