@@ -1,0 +1,527 @@
+// The fingpayEkyc state machine (CONTRACT.md): Send OTP → agent's OTP → Verify OTP → agent's fingerprint →
+// Biometric eKYC. One main loop makes every Eko call, one at a time; signal and update handlers only queue
+// requests for it, and an update waits for the loop's outcome.
+import {
+  ApplicationFailure,
+  CancellationScope,
+  allHandlersFinished,
+  condition,
+  isCancellation,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import {
+  isFinalStage,
+  maskMobile,
+  type EkycInput,
+  type EkycPolicy,
+  type EkycResult,
+  type EkycStatus,
+  type LastError,
+  type Stage,
+  type UpdateOutcome,
+} from '../common/domain.js';
+import { EKO_ERROR, type EkoStep, type OtpPair } from '../common/eko-steps.js';
+import {
+  ValidationError,
+  durationToMs,
+  resolvePolicy,
+  validateBiometricArg,
+  validateEkycInput,
+  validateOtpArg,
+} from '../common/validation.js';
+import { clientRefIdFor, ekoCalls, type EkoCalls } from './eko-calls.js';
+import {
+  END_CODE,
+  END_FAILURE,
+  EKO_USER_CODE_SA,
+  EKYC_STAGE_SA,
+  OUTCOME_CODE,
+  VALIDATOR_REJECTION,
+  biometricSignal,
+  cancelSignal,
+  otpSignal,
+  requestOtpResendUpdate,
+  resendOtpSignal,
+  statusQuery,
+  submitBiometricUpdate,
+  submitOtpUpdate,
+} from './messages.js';
+
+type Request = { updateId?: number } & (
+  { kind: 'otp'; otp: string } | { kind: 'resend' } | { kind: 'biometric'; pidData: string }
+);
+type Refusal = Omit<UpdateOutcome, 'accepted' | 'stage'> & { code: string; reason: string };
+
+const SIGNAL_NAME: Record<Request['kind'], string> = { otp: 'otp', resend: 'resendOtp', biometric: 'biometric' };
+// Ignored signals are kept for status() only; a cap keeps the workflow's state small whatever a client sends.
+const MAX_IGNORED_SIGNALS = 20;
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const describeErrors = (err: ValidationError) => err.errors.map((e) => `${e.field} ${e.rule}`).join('; ');
+
+export async function fingpayEkyc(input: EkycInput): Promise<EkycResult> {
+  let valid: EkycInput;
+  try {
+    valid = validateEkycInput(input);
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    // Names the fields and rules, never the values.
+    throw ApplicationFailure.create({
+      type: VALIDATOR_REJECTION.invalidArgument,
+      message: err.message,
+      nonRetryable: true,
+      details: [{ errors: err.errors }],
+    });
+  }
+  return new EkycSession(valid, resolvePolicy(valid.policy)).run();
+}
+
+class EkycSession {
+  private stage: Stage = 'SENDING_OTP';
+  private pair: OtpPair | null = null;
+  private mobileHint: string | null = null;
+  private otpAttemptsLeft: number;
+  private otpSentAt: number | null = null;
+  private otpExpiresAt: number | null = null;
+  private otpExpired = false;
+  private resendsLeft: number;
+  private biometricAttemptsLeft: number;
+  private biometricDeadline: number | null = null;
+  private lastError: LastError | null = null;
+  private readonly ignoredSignals: EkycStatus['ignoredSignals'] = [];
+  private readonly startedAt = Date.now();
+  private readonly deadline: number;
+  private completedAt: number | null = null;
+  private cancelReason: string | null = null;
+
+  private readonly queue: Request[] = [];
+  private readonly outcomes = new Map<number, UpdateOutcome>();
+  private nextUpdateId = 1;
+  private readonly calls: Record<EkoStep, number> = { sendOtp: 0, verifyOtp: 0, biometric: 0 };
+  private readonly eko: EkoCalls;
+
+  constructor(
+    private readonly input: EkycInput,
+    private readonly policy: EkycPolicy,
+  ) {
+    this.otpAttemptsLeft = policy.maxOtpAttempts;
+    this.resendsLeft = policy.maxResends;
+    this.biometricAttemptsLeft = policy.maxBiometricAttempts;
+    this.deadline = this.startedAt + durationToMs(policy.sessionTimeout);
+    this.eko = ekoCalls(policy.ekoStepTimeout);
+    this.installHandlers();
+  }
+
+  async run(): Promise<EkycResult> {
+    upsertSearchAttributes([
+      { key: EKO_USER_CODE_SA, value: this.input.userCode },
+      { key: EKYC_STAGE_SA, value: this.stage },
+    ]);
+    this.showDetails();
+    try {
+      await this.sendOtp();
+      while (!isFinalStage(this.stage)) await this.step();
+    } catch (err) {
+      if (!isCancellation(err)) throw err;
+      // Cancelled through Temporal itself (e.g. the UI's Cancel): the same end as the cancel signal, but the run
+      // is reported as Canceled.
+      this.finish('CANCELLED', { code: END_CODE.cancelled, message: 'cancelled through Temporal' });
+      await CancellationScope.nonCancellable(() => this.drain());
+      throw err;
+    }
+    await this.drain();
+    if (this.stage === 'COMPLETED') {
+      return { userCode: this.input.userCode, completedAt: iso(this.completedAt)! };
+    }
+    const stage = this.stage as keyof typeof END_FAILURE;
+    throw ApplicationFailure.create({
+      type: END_FAILURE[stage],
+      message: `eKYC ${stage.toLowerCase()}: ${this.lastError?.code ?? 'unknown'}`,
+      nonRetryable: true,
+      details: [{ stage, lastError: this.lastError }],
+    });
+  }
+
+  // ---- the main loop --------------------------------------------------------------------------------------
+
+  /** One turn: honour a cancel or the session deadline, else serve the next request, else wait for one. */
+  private async step(): Promise<void> {
+    if (this.cancelReason !== null) {
+      return this.finish('CANCELLED', { code: END_CODE.cancelled, message: this.cancelReason });
+    }
+    if (Date.now() >= this.deadline) {
+      return this.finish('EXPIRED', {
+        code: END_CODE.sessionTimeout,
+        message: `the session passed its ${this.policy.sessionTimeout} limit`,
+      });
+    }
+    const request = this.queue.shift();
+    if (request) return this.serve(request);
+
+    const wakeAt = Math.min(this.deadline, this.stageTimer() ?? Infinity);
+    const waitMs = wakeAt - Date.now();
+    if (waitMs > 0 && (await condition(() => this.queue.length > 0 || this.cancelReason !== null, waitMs))) return;
+    this.onTimer();
+  }
+
+  /** When the current waiting stage times out on its own, if it does. */
+  private stageTimer(): number | null {
+    if (this.stage === 'AWAITING_OTP' && !this.otpExpired) return this.otpExpiresAt;
+    if (this.stage === 'AWAITING_BIOMETRIC') return this.biometricDeadline;
+    return null;
+  }
+
+  private onTimer(): void {
+    const now = Date.now();
+    if (now >= this.deadline) return; // the next step() ends the session
+    if (this.stage === 'AWAITING_OTP' && !this.otpExpired && now >= (this.otpExpiresAt ?? Infinity)) {
+      this.otpExpired = true;
+      if (this.resendsLeft === 0) {
+        return this.finish('FAILED', { code: END_CODE.otpExpired, message: 'the OTP expired and no resends are left' });
+      }
+      this.showDetails();
+    } else if (this.stage === 'AWAITING_BIOMETRIC' && now >= (this.biometricDeadline ?? Infinity)) {
+      this.finish('EXPIRED', {
+        code: END_CODE.biometricTimeout,
+        message: `no fingerprint within ${this.policy.biometricTimeout} of the OTP verification`,
+      });
+    }
+  }
+
+  private async serve(request: Request): Promise<void> {
+    switch (request.kind) {
+      case 'otp': {
+        if (this.stage !== 'AWAITING_OTP') return this.refuse(request, this.wrongStage());
+        if (this.otpExpired) {
+          return this.refuse(request, {
+            code: OUTCOME_CODE.otpExpired,
+            reason: 'the OTP has expired; request a new one',
+            attemptsLeft: this.otpAttemptsLeft,
+          });
+        }
+        if (this.otpAttemptsLeft === 0) {
+          return this.refuse(request, {
+            code: OUTCOME_CODE.noOtpAttemptsLeft,
+            reason: 'no attempts are left for this OTP; request a new one',
+            attemptsLeft: 0,
+          });
+        }
+        return this.verifyOtp(request, request.otp);
+      }
+      case 'resend': {
+        if (this.stage !== 'AWAITING_OTP') return this.refuse(request, this.wrongStage());
+        if (this.resendsLeft === 0) {
+          return this.refuse(request, { code: OUTCOME_CODE.resendLimitReached, reason: 'no resends are left' });
+        }
+        const availableAt = this.resendAvailableAt();
+        if (availableAt !== null && Date.now() < availableAt) {
+          return this.refuse(request, {
+            code: OUTCOME_CODE.resendCooldown,
+            reason: `a new OTP can be requested ${this.policy.resendCooldown} after the last one`,
+            retryAfter: iso(availableAt)!,
+          });
+        }
+        return this.sendOtp(request);
+      }
+      case 'biometric': {
+        if (this.stage !== 'AWAITING_BIOMETRIC') return this.refuse(request, this.wrongStage());
+        return this.submitBiometric(request, request.pidData);
+      }
+    }
+  }
+
+  // ---- the Eko steps --------------------------------------------------------------------------------------
+
+  /** The first Send OTP (no request) or a resend. */
+  private async sendOtp(request?: Request): Promise<void> {
+    this.transition('SENDING_OTP');
+    const result = await this.eko.sendOtp({ ...this.stepBase('sendOtp') });
+    if (result.ok) {
+      const now = Date.now();
+      this.pair = { otpRefId: result.value.otpRefId, referenceTid: result.value.referenceTid };
+      this.mobileHint = result.value.mobileHint ?? maskMobile(this.input.customerId);
+      this.otpAttemptsLeft = this.policy.maxOtpAttempts;
+      this.otpSentAt = now;
+      this.otpExpiresAt = now + durationToMs(this.policy.otpTimeout);
+      this.otpExpired = false;
+      if (request) this.resendsLeft -= 1;
+      this.lastError = null;
+      this.transition('AWAITING_OTP');
+      return this.accept(request, { attemptsLeft: this.otpAttemptsLeft });
+    }
+    if (result.permanent) {
+      this.finish('FAILED', result.error);
+      return this.reject(request, { code: result.error.code, reason: result.error.message });
+    }
+    if (!request) {
+      // Nothing has been sent yet, so there is no stage to wait in; a FAILED session can be started again at once.
+      this.finish('FAILED', result.error);
+      return;
+    }
+    // A resend that could not reach Eko uses up nothing; the previous OTP (if still valid) stays usable.
+    this.lastError = result.error;
+    this.transition('AWAITING_OTP');
+    return this.reject(request, { code: result.error.code, reason: result.error.message });
+  }
+
+  private async verifyOtp(request: Request, otp: string): Promise<void> {
+    this.transition('VERIFYING_OTP');
+    const result = await this.eko.verifyOtp({ ...this.stepBase('verifyOtp'), ...this.pair!, otp });
+    if (result.ok) {
+      // Verify returns a new pair; Biometric eKYC must carry that one.
+      this.pair = { otpRefId: result.value.otpRefId, referenceTid: result.value.referenceTid };
+      this.biometricDeadline = Date.now() + durationToMs(this.policy.biometricTimeout);
+      this.lastError = null;
+      this.transition('AWAITING_BIOMETRIC');
+      return this.accept(request, { attemptsLeft: this.biometricAttemptsLeft });
+    }
+    if (result.permanent && result.type === EKO_ERROR.OtpRejected) {
+      this.otpAttemptsLeft -= 1;
+      this.lastError = result.error;
+      if (this.otpAttemptsLeft === 0 && this.resendsLeft === 0) {
+        this.finish('FAILED', {
+          code: END_CODE.otpAttemptsExhausted,
+          message: 'every OTP attempt was rejected and no resends are left',
+        });
+      } else {
+        this.transition('AWAITING_OTP');
+      }
+      return this.reject(request, {
+        code: result.error.code,
+        reason: result.error.message,
+        attemptsLeft: this.otpAttemptsLeft,
+      });
+    }
+    if (result.permanent) this.finish('FAILED', result.error);
+    else {
+      // Eko never judged the OTP, so no attempt is used up; the agent may submit it again.
+      this.lastError = result.error;
+      this.transition('AWAITING_OTP');
+    }
+    return this.reject(request, {
+      code: result.error.code,
+      reason: result.error.message,
+      attemptsLeft: this.otpAttemptsLeft,
+    });
+  }
+
+  private async submitBiometric(request: Request, pidData: string): Promise<void> {
+    this.transition('SUBMITTING_BIOMETRIC');
+    const result = await this.eko.submitBiometric({
+      ...this.stepBase('biometric'),
+      ...this.pair!,
+      bankCode: this.input.bankCode,
+      pidData,
+    });
+    if (result.ok) {
+      this.completedAt = Date.now();
+      this.lastError = null;
+      this.finish('COMPLETED', null);
+      return this.accept(request, {});
+    }
+    if (result.permanent && result.type === EKO_ERROR.BiometricRejected) {
+      this.biometricAttemptsLeft -= 1;
+      this.lastError = result.error;
+      if (this.biometricAttemptsLeft === 0) {
+        this.finish('FAILED', {
+          code: END_CODE.biometricAttemptsExhausted,
+          message: 'every biometric attempt was rejected',
+        });
+      } else {
+        this.transition('AWAITING_BIOMETRIC');
+      }
+    } else if (result.permanent) {
+      this.finish('FAILED', result.error);
+    } else {
+      // Eko never judged the fingerprint, so no attempt is used up.
+      this.lastError = result.error;
+      this.transition('AWAITING_BIOMETRIC');
+    }
+    return this.reject(request, {
+      code: result.error.code,
+      reason: result.error.message,
+      attemptsLeft: this.biometricAttemptsLeft,
+    });
+  }
+
+  private stepBase(step: EkoStep) {
+    const { userCode, customerId, aadhaar, latlong } = this.input;
+    this.calls[step] += 1;
+    return {
+      userCode,
+      customerId,
+      aadhaar,
+      latlong,
+      clientRefId: clientRefIdFor(userCode, step, workflowInfo().runId, this.calls[step]),
+    };
+  }
+
+  // ---- stages and what ops see ------------------------------------------------------------------------------
+
+  private transition(stage: Stage): void {
+    if (stage !== this.stage) {
+      this.stage = stage;
+      upsertSearchAttributes([{ key: EKYC_STAGE_SA, value: stage }]);
+    }
+    this.showDetails();
+  }
+
+  private finish(stage: Stage, error: LastError | null): void {
+    if (error) this.lastError = error;
+    this.transition(stage);
+  }
+
+  /** The workflow's current details in the Temporal UI: stage and attempts, nothing personal. */
+  private showDetails(): void {
+    const p = this.policy;
+    const lines = [
+      `**Stage:** ${this.stage}`,
+      `OTP attempts left: ${this.otpAttemptsLeft}/${p.maxOtpAttempts}${this.otpExpired ? ' (OTP expired)' : ''}`,
+      `Resends left: ${this.resendsLeft}/${p.maxResends}`,
+      `Biometric attempts left: ${this.biometricAttemptsLeft}/${p.maxBiometricAttempts}`,
+    ];
+    if (this.lastError) lines.push(`Last error: ${this.lastError.code}`);
+    setCurrentDetails(lines.join('\n\n'));
+  }
+
+  private resendAvailableAt(): number | null {
+    return this.otpSentAt === null ? null : this.otpSentAt + durationToMs(this.policy.resendCooldown);
+  }
+
+  status(): EkycStatus {
+    return {
+      stage: this.stage,
+      userCode: this.input.userCode,
+      otpRefId: this.pair?.otpRefId ?? null,
+      referenceTid: this.pair?.referenceTid ?? null,
+      mobileHint: this.mobileHint,
+      otpAttemptsLeft: this.otpAttemptsLeft,
+      otpExpired: this.otpExpired,
+      otpExpiresAt: iso(this.otpExpiresAt),
+      resendsLeft: this.resendsLeft,
+      resendAvailableAt: iso(this.resendAvailableAt()),
+      biometricAttemptsLeft: this.biometricAttemptsLeft,
+      lastError: this.lastError,
+      ignoredSignals: [...this.ignoredSignals],
+      startedAt: iso(this.startedAt)!,
+      deadline: iso(this.deadline)!,
+      completedAt: iso(this.completedAt),
+      policy: this.policy,
+    };
+  }
+
+  // ---- messages -------------------------------------------------------------------------------------------
+
+  private installHandlers(): void {
+    setHandler(statusQuery, () => this.status());
+
+    setHandler(otpSignal, (arg) => this.onSignal('otp', 'AWAITING_OTP', () => validateOtpArg(arg)));
+    setHandler(resendOtpSignal, () => this.onSignal('resend', 'AWAITING_OTP', () => ({})));
+    setHandler(biometricSignal, (arg) =>
+      this.onSignal('biometric', 'AWAITING_BIOMETRIC', () => validateBiometricArg(arg)),
+    );
+    setHandler(cancelSignal, (arg) => this.onCancel(arg));
+
+    setHandler(submitOtpUpdate, (arg) => this.request({ kind: 'otp', otp: arg.otp }), {
+      validator: (arg) => this.validate('AWAITING_OTP', () => validateOtpArg(arg)),
+    });
+    setHandler(requestOtpResendUpdate, (_arg) => this.request({ kind: 'resend' }), {
+      validator: (_arg) => this.validate('AWAITING_OTP', () => undefined),
+    });
+    setHandler(submitBiometricUpdate, (arg) => this.request({ kind: 'biometric', pidData: arg.pidData }), {
+      validator: (arg) => this.validate('AWAITING_BIOMETRIC', () => validateBiometricArg(arg)),
+    });
+  }
+
+  /** Update validator: throwing here rejects the update before anything is written to history. */
+  private validate(stage: Stage, parse: () => unknown): void {
+    if (this.stage !== stage || this.cancelReason !== null) {
+      throw ApplicationFailure.create({
+        type: VALIDATOR_REJECTION.wrongStage,
+        message: this.cancelReason !== null ? 'the session is being cancelled' : `not accepted in stage ${this.stage}`,
+        details: [{ stage: this.stage }],
+      });
+    }
+    try {
+      parse();
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      throw ApplicationFailure.create({
+        type: VALIDATOR_REJECTION.invalidArgument,
+        message: err.message,
+        details: [{ stage: this.stage, errors: err.errors }],
+      });
+    }
+  }
+
+  /** Update handler: queue the request for the main loop and wait for its outcome. */
+  private async request(request: Request): Promise<UpdateOutcome> {
+    const updateId = this.nextUpdateId++;
+    this.queue.push({ ...request, updateId });
+    // Not cancellable: even a workflow cancelled through Temporal answers every accepted update (see drain()).
+    await CancellationScope.nonCancellable(() => condition(() => this.outcomes.has(updateId)));
+    const outcome = this.outcomes.get(updateId)!;
+    this.outcomes.delete(updateId);
+    return outcome;
+  }
+
+  private onSignal<A extends object>(kind: Request['kind'], stage: Stage, parse: () => A): void {
+    const name = SIGNAL_NAME[kind];
+    if (this.stage !== stage || this.cancelReason !== null) {
+      return this.ignore(name, `not accepted in stage ${this.stage}`);
+    }
+    try {
+      this.queue.push({ kind, ...parse() } as Request);
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      this.ignore(name, `malformed: ${describeErrors(err)}`);
+    }
+  }
+
+  private onCancel(arg: unknown): void {
+    if (isFinalStage(this.stage) || this.cancelReason !== null) {
+      return this.ignore('cancel', `not accepted in stage ${this.stage}`);
+    }
+    const reason = (arg as { reason?: unknown } | undefined)?.reason;
+    this.cancelReason = typeof reason === 'string' && reason.trim() ? reason.trim().slice(0, 200) : 'cancelled';
+  }
+
+  private ignore(name: string, reason: string): void {
+    this.ignoredSignals.push({ name, reason, at: iso(Date.now())! });
+    if (this.ignoredSignals.length > MAX_IGNORED_SIGNALS) this.ignoredSignals.shift();
+  }
+
+  private wrongStage(): Refusal {
+    return { code: OUTCOME_CODE.wrongStage, reason: `not accepted in stage ${this.stage}` };
+  }
+
+  private accept(request: Request | undefined, extra: Omit<UpdateOutcome, 'accepted' | 'stage'>): void {
+    if (request?.updateId !== undefined) {
+      this.outcomes.set(request.updateId, { accepted: true, stage: this.stage, ...extra });
+    }
+  }
+
+  /** Eko's verdict on a request: the update's outcome; a signal's sender sees it in status() (lastError, attempts). */
+  private reject(request: Request | undefined, refusal: Refusal): void {
+    if (request?.updateId !== undefined) {
+      this.outcomes.set(request.updateId, { accepted: false, stage: this.stage, ...refusal });
+    }
+  }
+
+  /** The workflow's own refusal (never sent to Eko): the update's outcome, or an ignored signal noted in status(). */
+  private refuse(request: Request, refusal: Refusal): void {
+    if (request.updateId !== undefined) this.reject(request, refusal);
+    else this.ignore(SIGNAL_NAME[request.kind], `${refusal.code}: ${refusal.reason}`);
+  }
+
+  /** Answer whatever is still queued, then let every update handler return before the run closes. */
+  private async drain(): Promise<void> {
+    for (let request = this.queue.shift(); request; request = this.queue.shift()) {
+      this.refuse(request, this.wrongStage());
+    }
+    await condition(allHandlersFinished);
+  }
+}

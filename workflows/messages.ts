@@ -1,0 +1,72 @@
+// The fingpayEkyc workflow's messages, search attributes and failure names: the one definition shared by the
+// workflow and every client (library, CLI, HTTP API), so they agree by construction. No Node imports.
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { BiometricArg, CancelArg, EkycStatus, OtpArg, UpdateOutcome } from '../common/domain.js';
+
+/** The resend messages carry an empty object (`{}`): nothing to say but "send a new OTP". */
+export type ResendArg = Record<string, never>;
+
+// Signals: fire-and-forget. A malformed one, or one in the wrong stage, is ignored and listed in
+// `status().ignoredSignals`.
+export const otpSignal = defineSignal<[OtpArg]>('otp');
+export const resendOtpSignal = defineSignal<[ResendArg?]>('resendOtp');
+export const biometricSignal = defineSignal<[BiometricArg]>('biometric');
+export const cancelSignal = defineSignal<[CancelArg?]>('cancel');
+
+// Updates: the same requests, answered with the outcome. Their validators reject a malformed argument or a
+// message in the wrong stage before anything is written to history (see VALIDATOR_REJECTION).
+export const submitOtpUpdate = defineUpdate<UpdateOutcome, [OtpArg]>('submitOtp');
+export const requestOtpResendUpdate = defineUpdate<UpdateOutcome, [ResendArg]>('requestOtpResend');
+export const submitBiometricUpdate = defineUpdate<UpdateOutcome, [BiometricArg]>('submitBiometric');
+
+export const statusQuery = defineQuery<EkycStatus>('status');
+
+export const EKYC_STAGE_SA = defineSearchAttributeKey('EkycStage', SearchAttributeType.KEYWORD);
+export const EKO_USER_CODE_SA = defineSearchAttributeKey('EkoUserCode', SearchAttributeType.KEYWORD);
+
+/**
+ * ApplicationFailure types an update validator throws. `details[0]` is `{ stage, errors? }` where `errors` are
+ * `{ field, rule }` (never the value).
+ */
+export const VALIDATOR_REJECTION = { wrongStage: 'WrongStage', invalidArgument: 'InvalidArgument' } as const;
+
+/**
+ * `UpdateOutcome.code` values the workflow decides itself. Eko's own verdicts keep their failure type names
+ * (`EkoOtpRejected`, `EkoBiometricRejected`, and for a FAILED session any permanent type of common/eko-steps.ts).
+ */
+export const OUTCOME_CODE = {
+  /** The request no longer fits the stage (the session moved on, or ended, while it waited in line). */
+  wrongStage: 'WRONG_STAGE',
+  /** The OTP's `otpTimeout` passed: only a resend helps. */
+  otpExpired: 'OTP_EXPIRED',
+  /** Every attempt for this OTP was used: only a resend helps. */
+  noOtpAttemptsLeft: 'NO_OTP_ATTEMPTS_LEFT',
+  /** Too soon after the last OTP was sent; `retryAfter` is the ISO instant a resend is allowed. */
+  resendCooldown: 'RESEND_COOLDOWN',
+  resendLimitReached: 'RESEND_LIMIT_REACHED',
+  /** Eko kept failing transiently for the whole `ekoStepTimeout`; nothing was used up, the agent may retry. */
+  ekoUnavailable: 'EKO_UNAVAILABLE',
+} as const;
+
+/** `lastError.code` values of sessions that ended without a single Eko verdict to name. */
+export const END_CODE = {
+  otpAttemptsExhausted: 'OTP_ATTEMPTS_EXHAUSTED',
+  otpExpired: 'OTP_EXPIRED',
+  biometricAttemptsExhausted: 'BIOMETRIC_ATTEMPTS_EXHAUSTED',
+  biometricTimeout: 'BIOMETRIC_TIMEOUT',
+  sessionTimeout: 'SESSION_TIMEOUT',
+  cancelled: 'CANCELLED',
+  ekoUnavailable: OUTCOME_CODE.ekoUnavailable,
+} as const;
+
+/**
+ * How a session that did not complete ends its workflow: a failure of one of these types, with
+ * `details[0] = { stage, lastError }`. Failing the run is what lets ALLOW_DUPLICATE_FAILED_ONLY start the agent
+ * again. A cancellation through Temporal itself (the UI's Cancel) ends the run as Canceled instead.
+ */
+export const END_FAILURE = {
+  FAILED: 'EkycFailed',
+  EXPIRED: 'EkycExpired',
+  CANCELLED: 'EkycCancelled',
+} as const;
