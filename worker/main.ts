@@ -1,4 +1,49 @@
-// Not built yet: see the open issues.
-export async function runWorkerCommand(): Promise<never> {
-  throw new Error('not implemented yet');
+// `ekyc worker`: configuration parsed once (a bad variable stops it with one line), then a worker runs until
+// SIGINT or SIGTERM, letting in-flight Eko calls finish first.
+import { hostname } from 'node:os';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import { createDataConverter } from '../codec/data-converter.js';
+import { loadCodecConfig, loadEkoConfig, loadTemporalConfig, type Env } from '../config/index.js';
+import { createLogger } from '../observability/logger.js';
+import { printJson } from '../client/output.js';
+import { PinoTemporalLogger } from './temporal-logger.js';
+import { createEkycWorker } from './worker.js';
+
+export async function runWorkerCommand(env: Env = process.env): Promise<void> {
+  const temporal = loadTemporalConfig(env);
+  const eko = loadEkoConfig(env);
+  const codec = loadCodecConfig(env);
+  const logger = createLogger('ekyc-worker', env);
+
+  installRuntime(logger);
+  const connection = await NativeConnection.connect(temporal.connection);
+  try {
+    const identity = `ekyc-worker-${process.pid}@${hostname()}`;
+    const worker = await createEkycWorker({
+      connection,
+      namespace: temporal.namespace,
+      taskQueue: temporal.taskQueue,
+      identity,
+      activities: createActivities({ eko, logger }),
+      dataConverter: createDataConverter(codec),
+      // An Eko call in flight at shutdown may finish (its own timeout plus a margin) rather than be retried.
+      shutdownGraceTime: eko.timeoutMs + 5_000,
+    });
+    printJson({ worker: { taskQueue: temporal.taskQueue, namespace: temporal.namespace, identity } });
+    // Resolves once a shutdown signal has drained the worker.
+    await worker.run();
+    logger.info({ identity }, 'worker stopped');
+  } finally {
+    await connection.close();
+    logger.flush();
+  }
+}
+
+function installRuntime(logger: ReturnType<typeof createLogger>): void {
+  try {
+    Runtime.install({ logger: new PinoTemporalLogger(logger), shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  } catch {
+    // Already installed by the process that embeds this worker (e.g. `ekyc dev`): keep that one.
+  }
 }

@@ -1,0 +1,69 @@
+// Builds the eKYC worker: the workflow code (pre-bundled in production) and the Eko activities, kept alive by
+// heartbeats so that an attempt lost with a crashed worker is retried within the workflow's heartbeat timeout.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Context } from '@temporalio/activity';
+import type { DataConverter } from '@temporalio/common';
+import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
+import type { EkycActivities } from '../common/eko-steps.js';
+
+// Same extension as this module: .ts under the tests, .js once built (as codec/data-converter.ts does).
+const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+export const WORKFLOWS_PATH = fileURLToPath(new URL(`../workflows/index${ext}`, import.meta.url));
+/** Written by `npm run build` (worker/bundle.ts); only a built worker picks it up by itself. */
+export const PREBUILT_BUNDLE_PATH = fileURLToPath(new URL('../workflow-bundle.js', import.meta.url));
+
+/** Well inside the workflow's 20s heartbeat timeout (workflows/eko-calls.ts), even on a busy machine. */
+export const HEARTBEAT_INTERVAL_MS = 5_000;
+
+export interface EkycWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  activities: EkycActivities;
+  dataConverter: DataConverter;
+  /** Pre-bundled workflow code; by default the built bundle when running from dist/, else the sources. */
+  workflowBundle?: WorkflowBundleOption;
+  identity?: string;
+  /** How long in-flight Eko calls may finish after shutdown is requested before they are cancelled. */
+  shutdownGraceTime?: string | number;
+}
+
+export async function createEkycWorker(opts: EkycWorkerOptions): Promise<Worker> {
+  const workflowBundle = opts.workflowBundle ?? defaultBundle();
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    identity: opts.identity,
+    dataConverter: opts.dataConverter,
+    activities: withHeartbeats(opts.activities),
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    shutdownGraceTime: opts.shutdownGraceTime ?? '20s',
+  });
+}
+
+function defaultBundle(): WorkflowBundleOption | undefined {
+  // Under the tests (.ts) a stale dist/ bundle must never stand in for the sources.
+  return ext === '.js' && existsSync(PREBUILT_BUNDLE_PATH) ? { codePath: PREBUILT_BUNDLE_PATH } : undefined;
+}
+
+/** Each activity heartbeats while its Eko call is in flight (the call itself cannot report progress). */
+export function withHeartbeats(activities: EkycActivities): EkycActivities {
+  const wrap =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const context = Context.current();
+      const timer = setInterval(() => context.heartbeat(), HEARTBEAT_INTERVAL_MS);
+      try {
+        return await fn(...args);
+      } finally {
+        clearInterval(timer);
+      }
+    };
+  return {
+    sendOtp: wrap(activities.sendOtp.bind(activities)),
+    verifyOtp: wrap(activities.verifyOtp.bind(activities)),
+    submitBiometric: wrap(activities.submitBiometric.bind(activities)),
+  };
+}
