@@ -303,3 +303,58 @@ export function loadApiConfig(env: Env): ApiConfig {
     temporalTimeoutMs: loadTemporalCallTimeoutMs(env),
   };
 }
+
+/** Credentials `ekyc sim` (and the dev stack's worker) use when EKO_* are unset: simulator-only values, not Eko's. */
+export const EKO_SIM_DEV_CREDENTIALS = {
+  developerKey: 'sim-developer-key',
+  accessKey: 'sim-access-key',
+  initiatorId: '9000000000',
+} as const;
+
+export interface EkoSimConfig {
+  port: number;
+  developerKey: string;
+  accessKey: string;
+  initiatorId: string;
+  contract: EkoContractName;
+}
+
+/** `ekyc sim`: EKO_SIM_PORT, and the EKO_* credentials and contract the worker is given (dev defaults if unset). */
+export function loadEkoSimConfig(env: Env): EkoSimConfig {
+  return {
+    port: read(env, 'EKO_SIM_PORT', intIn(0, 65_535, 8090)),
+    developerKey: read(
+      env,
+      'EKO_DEVELOPER_KEY',
+      z
+        .string()
+        .optional()
+        .transform((v) => v ?? EKO_SIM_DEV_CREDENTIALS.developerKey),
+    ),
+    accessKey: read(
+      env,
+      'EKO_ACCESS_KEY',
+      z
+        .string()
+        .optional()
+        .transform((v) => v ?? EKO_SIM_DEV_CREDENTIALS.accessKey),
+    ),
+    initiatorId: read(
+      env,
+      'EKO_INITIATOR_ID',
+      z
+        .string()
+        .regex(/^\d{10}$/, { error: 'must be a 10-digit mobile' })
+        .optional()
+        .transform((v) => v ?? EKO_SIM_DEV_CREDENTIALS.initiatorId),
+    ),
+    contract: read(
+      env,
+      'EKO_API_CONTRACT',
+      z
+        .enum(API_CONTRACTS, { error: `must be one of ${API_CONTRACTS.join(', ')}` })
+        .optional()
+        .transform((c) => c ?? 'v3'),
+    ),
+  };
+}

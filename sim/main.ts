@@ -1,4 +1,57 @@
-// Not built yet: see the open issues.
-export async function runSimCommand(): Promise<never> {
-  throw new Error('not implemented yet');
+// `ekyc sim`: the loopback simulators for local development. Prints one JSON object saying where they are and
+// which Aadhaar public key to configure, then runs until SIGINT/SIGTERM.
+import { loadEkoSimConfig, type Env } from '../config/index.js';
+import { createLogger, type Logger } from '../observability/logger.js';
+import { printJson } from '../client/output.js';
+import { EkoSimulator } from './eko-sim.js';
+
+export interface SimInfo {
+  eko: { baseUrl: string; publicKey: string; contract: string };
+}
+
+export interface RunningSimulators {
+  eko: EkoSimulator;
+  info: SimInfo;
+  stop(): Promise<void>;
+}
+
+/** Start every simulator on loopback. `ekyc dev` can call this too. */
+export async function startSimulators(env: Env = process.env, logger?: Logger): Promise<RunningSimulators> {
+  const config = loadEkoSimConfig(env);
+  const eko = await EkoSimulator.start({
+    host: '127.0.0.1',
+    port: config.port,
+    developerKey: config.developerKey,
+    accessKey: config.accessKey,
+    initiatorId: config.initiatorId,
+    contract: config.contract,
+    // The local stack onboards whoever starts an eKYC: any well-formed agent is registered on its first Send OTP.
+    autoRegister: true,
+    logger: logger?.child({ sim: 'eko' }),
+  });
+  const stops: (() => Promise<void>)[] = [() => eko.stop()];
+  const info: SimInfo = { eko: { baseUrl: eko.baseUrl, publicKey: eko.publicKeySpkiBase64, contract: eko.contract } };
+
+  // ---- RD-service simulator: start it here, push its stop onto `stops` and add its URL to `info`. ----
+
+  return {
+    eko,
+    info,
+    stop: async () => {
+      await Promise.allSettled(stops.reverse().map((stop) => stop()));
+    },
+  };
+}
+
+export async function runSimCommand(env: Env = process.env): Promise<void> {
+  const logger = createLogger('ekyc-sim', env);
+  const sims = await startSimulators(env, logger);
+  printJson(sims.info);
+  await new Promise<void>((resolve) => {
+    const done = () => resolve();
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+  await sims.stop();
+  logger.flush();
 }
