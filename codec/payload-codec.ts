@@ -1,35 +1,60 @@
 // AES-256-GCM payload codec: every payload Temporal stores is encrypted, with a random 96-bit nonce per
 // payload and the key id in metadata so that keys can rotate (old payloads decode while their key is listed).
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes, type KeyObject } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import type { CodecConfig, CodecKey } from '../config/index.js';
+import type { CodecConfig } from '../config/index.js';
 
 export const ENCODING = 'binary/encrypted';
-const METADATA_ENCODING = 'encoding';
-const METADATA_KEY_ID = 'encryption-key-id';
+export const METADATA_ENCODING = 'encoding';
+export const METADATA_KEY_ID = 'encryption-key-id';
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-export class CodecKeyMissingError extends Error {
+/** A payload this codec cannot decrypt. The message names the key id at most, never any payload content. */
+export class PayloadDecryptError extends Error {
+  constructor(
+    message: string,
+    readonly keyId?: string,
+  ) {
+    super(message);
+    this.name = 'PayloadDecryptError';
+  }
+}
+
+export class CodecKeyMissingError extends PayloadDecryptError {
   constructor(keyId: string) {
-    super(`payload was encrypted with key "${keyId}", which is not in EKYC_CODEC_KEYS`);
+    super(`payload was encrypted with key "${keyId}", which is not in EKYC_CODEC_KEYS`, keyId);
     this.name = 'CodecKeyMissingError';
   }
 }
 
+export function isEncrypted(payload: Payload): boolean {
+  const encoding = payload.metadata?.[METADATA_ENCODING];
+  return !!encoding && dec.decode(encoding) === ENCODING;
+}
+
 export class AesGcmPayloadCodec implements PayloadCodec {
-  private readonly keys: Map<string, Buffer>;
-  private readonly current: CodecKey;
+  private readonly keys: ReadonlyMap<string, KeyObject>;
+  private readonly currentId: string;
+  private readonly currentIdBytes: Uint8Array;
+  private readonly currentKey: KeyObject;
 
   constructor(config: CodecConfig) {
     this.keys = new Map(config.keys.map((k) => [k.id, k.key]));
     const key = this.keys.get(config.currentKeyId);
-    if (!key) throw new Error(`EKYC_CODEC_KEY_ID: names no key listed in EKYC_CODEC_KEYS`);
-    this.current = { id: config.currentKeyId, key };
+    if (!key) throw new Error('EKYC_CODEC_KEY_ID: names no key listed in EKYC_CODEC_KEYS');
+    this.currentId = config.currentKeyId;
+    this.currentIdBytes = enc.encode(config.currentKeyId);
+    this.currentKey = key;
+  }
+
+  /** The key id new payloads are encrypted with. */
+  get keyId(): string {
+    return this.currentId;
   }
 
   async encode(payloads: Payload[]): Promise<Payload[]> {
@@ -41,38 +66,40 @@ export class AesGcmPayloadCodec implements PayloadCodec {
   }
 
   encodeOne(payload: Payload): Payload {
+    // 96-bit random nonce: with a few billion payloads per key the collision risk stays negligible; rotate well before.
     const nonce = randomBytes(NONCE_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.current.key, nonce);
+    const cipher = createCipheriv('aes-256-gcm', this.currentKey, nonce);
     // The key id is authenticated too, so a payload cannot be relabelled to another key.
-    cipher.setAAD(enc.encode(this.current.id));
-    const plain = encodePayloadProto(payload);
-    const body = Buffer.concat([cipher.update(plain), cipher.final()]);
+    cipher.setAAD(this.currentIdBytes);
+    const body = Buffer.concat([cipher.update(encodePayloadProto(payload)), cipher.final()]);
     return {
       metadata: {
         [METADATA_ENCODING]: enc.encode(ENCODING),
-        [METADATA_KEY_ID]: enc.encode(this.current.id),
+        [METADATA_KEY_ID]: this.currentIdBytes,
       },
       data: Buffer.concat([nonce, body, cipher.getAuthTag()]),
     };
   }
 
+  /** Payloads that are not ours (no `binary/encrypted` encoding) pass through untouched. */
   decodeOne(payload: Payload): Payload {
-    const encoding = payload.metadata?.[METADATA_ENCODING];
-    if (!encoding || dec.decode(encoding) !== ENCODING) return payload;
+    if (!isEncrypted(payload)) return payload;
     const keyIdBytes = payload.metadata?.[METADATA_KEY_ID];
-    if (!keyIdBytes) throw new Error('encrypted payload has no key id');
+    if (!keyIdBytes?.length) throw new PayloadDecryptError('encrypted payload has no key id');
     const keyId = dec.decode(keyIdBytes);
     const key = this.keys.get(keyId);
     if (!key) throw new CodecKeyMissingError(keyId);
-    const data = Buffer.from(payload.data ?? new Uint8Array());
-    if (data.length < NONCE_BYTES + TAG_BYTES) throw new Error('encrypted payload is too short');
-    const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, NONCE_BYTES));
-    decipher.setAAD(keyIdBytes);
-    decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
-    const plain = Buffer.concat([
-      decipher.update(data.subarray(NONCE_BYTES, data.length - TAG_BYTES)),
-      decipher.final(),
-    ]);
+    const data = payload.data ?? new Uint8Array();
+    if (data.length < NONCE_BYTES + TAG_BYTES) throw new PayloadDecryptError('encrypted payload is too short', keyId);
+    let plain: Buffer;
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, NONCE_BYTES));
+      decipher.setAAD(keyIdBytes);
+      decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
+      plain = Buffer.concat([decipher.update(data.subarray(NONCE_BYTES, data.length - TAG_BYTES)), decipher.final()]);
+    } catch {
+      throw new PayloadDecryptError(`encrypted payload failed authentication under key "${keyId}"`, keyId);
+    }
     return decodePayloadProto(plain);
   }
 }
