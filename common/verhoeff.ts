@@ -21,7 +21,7 @@ const P = [
   [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
   [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
 ];
-const INV = [0, 4, 3, 2, 1, 5, 7, 6, 8, 9];
+const INV = [0, 4, 3, 2, 1, 5, 6, 7, 8, 9];
 
 function checksum(digits: string, offset: number): number {
   let c = 0;
