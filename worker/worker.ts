@@ -35,7 +35,7 @@ export async function createEkycWorker(opts: EkycWorkerOptions): Promise<Worker>
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    identity: opts.identity,
+    ...(opts.identity ? { identity: opts.identity } : {}),
     dataConverter: opts.dataConverter,
     activities: withHeartbeats(opts.activities),
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
