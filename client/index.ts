@@ -6,8 +6,9 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   type WorkflowExecutionDescription,
+  type WorkflowHandle,
 } from '@temporalio/client';
-import { defineSearchAttributeKey, SearchAttributeType, TypedSearchAttributes } from '@temporalio/common';
+import { TypedSearchAttributes } from '@temporalio/common';
 import {
   STAGES,
   WORKFLOW_TYPE,
@@ -34,18 +35,20 @@ import {
   EkycWrongStageError,
   TemporalUnavailableError,
 } from './errors.js';
-import { unavailableReason, validatorRejection, VALIDATOR_FAILURE } from './temporal-errors.js';
+import {
+  cancelSignal,
+  EKO_USER_CODE_SA,
+  EKYC_STAGE_SA,
+  requestOtpResendUpdate,
+  statusQuery,
+  submitBiometricUpdate,
+  submitOtpUpdate,
+  VALIDATOR_REJECTION,
+} from '../workflows/messages.js';
+import { unavailableReason, validatorRejection } from './temporal-errors.js';
 
 export * from './errors.js';
 export { ValidationError } from '../common/validation.js';
-
-export const EKYC_STAGE_KEY = defineSearchAttributeKey('EkycStage', SearchAttributeType.KEYWORD);
-export const EKO_USER_CODE_KEY = defineSearchAttributeKey('EkoUserCode', SearchAttributeType.KEYWORD);
-
-/** Names of the workflow's messages (CONTRACT.md). */
-const UPDATE = { otp: 'submitOtp', resend: 'requestOtpResend', biometric: 'submitBiometric' } as const;
-const SIGNAL_CANCEL = 'cancel';
-const QUERY_STATUS = 'status';
 
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 
@@ -80,7 +83,7 @@ export interface EkycConnectOptions {
 }
 
 function stageOf(description: WorkflowExecutionDescription): Stage | undefined {
-  const stage = description.typedSearchAttributes.get(EKYC_STAGE_KEY);
+  const stage = description.typedSearchAttributes.get(EKYC_STAGE_SA);
   return STAGES.includes(stage as Stage) ? (stage as Stage) : undefined;
 }
 
@@ -149,8 +152,8 @@ export class EkycClient {
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
           typedSearchAttributes: new TypedSearchAttributes([
-            { key: EKYC_STAGE_KEY, value: 'SENDING_OTP' },
-            { key: EKO_USER_CODE_KEY, value: valid.userCode },
+            { key: EKYC_STAGE_SA, value: 'SENDING_OTP' },
+            { key: EKO_USER_CODE_SA, value: valid.userCode },
           ]),
           staticSummary: `Fingpay eKYC of agent ${valid.userCode}`,
         });
@@ -168,20 +171,22 @@ export class EkycClient {
   async submitOtp(userCode: string, otp: string): Promise<UpdateOutcome> {
     validateUserCode(userCode);
     const arg = validateOtpArg({ otp });
-    return this.update(userCode, UPDATE.otp, arg);
+    return this.update(userCode, (h) => h.executeUpdate(submitOtpUpdate, { args: [arg] }));
   }
 
   /** Asks for a new OTP; the outcome says when the cooldown or the limit stands in the way. */
   async requestOtpResend(userCode: string): Promise<UpdateOutcome> {
     validateUserCode(userCode);
-    return this.update(userCode, UPDATE.resend, {});
+    return this.update(userCode, (h) =>
+      h.executeUpdate(requestOtpResendUpdate, { args: [{} as Record<string, never>] }),
+    );
   }
 
   /** Hands over the RD service's PidData and waits for the outcome of the biometric step. */
   async submitBiometric(userCode: string, pidData: string): Promise<UpdateOutcome> {
     validateUserCode(userCode);
     const arg = validateBiometricArg({ pidData });
-    return this.update(userCode, UPDATE.biometric, arg);
+    return this.update(userCode, (h) => h.executeUpdate(submitBiometricUpdate, { args: [arg] }));
   }
 
   /** The session's state (no PII). */
@@ -189,7 +194,7 @@ export class EkycClient {
     validateUserCode(userCode);
     return this.call(async () => {
       try {
-        return await this.client.workflow.getHandle(workflowIdFor(userCode)).query<EkycStatus>(QUERY_STATUS);
+        return await this.client.workflow.getHandle(workflowIdFor(userCode)).query(statusQuery);
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) throw new EkycNotFoundError(userCode);
         throw err;
@@ -203,7 +208,7 @@ export class EkycClient {
     const workflowId = workflowIdFor(userCode);
     return this.call(async () => {
       try {
-        await this.client.workflow.getHandle(workflowId).signal(SIGNAL_CANCEL, { reason });
+        await this.client.workflow.getHandle(workflowId).signal(cancelSignal, { reason });
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) throw await this.explainClosed(userCode, err);
         throw err;
@@ -221,19 +226,20 @@ export class EkycClient {
     await this.ownedConnection?.close();
   }
 
-  private async update(userCode: string, name: string, arg: object): Promise<UpdateOutcome> {
+  private async update(
+    userCode: string,
+    send: (handle: WorkflowHandle) => Promise<UpdateOutcome>,
+  ): Promise<UpdateOutcome> {
     return this.call(async () => {
       try {
-        return await this.client.workflow
-          .getHandle(workflowIdFor(userCode))
-          .executeUpdate<UpdateOutcome, [object]>(name, { args: [arg] });
+        return await send(this.client.workflow.getHandle(workflowIdFor(userCode)));
       } catch (err) {
         const rejection = validatorRejection(err);
-        if (rejection?.type === VALIDATOR_FAILURE.wrongStage) {
+        if (rejection?.type === VALIDATOR_REJECTION.wrongStage) {
           if (rejection.stage === 'COMPLETED') throw new EkycAlreadyCompletedError(userCode);
           throw new EkycWrongStageError(userCode, rejection.stage, rejection.message);
         }
-        if (rejection?.type === VALIDATOR_FAILURE.invalidArgument) {
+        if (rejection?.type === VALIDATOR_REJECTION.invalidArgument) {
           throw new ValidationError(
             rejection.errors.length ? rejection.errors : [{ field: '(root)', rule: rejection.message }],
           );

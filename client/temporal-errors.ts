@@ -8,9 +8,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { STAGES, type Stage } from '../common/domain.js';
 import type { FieldError } from '../common/validation.js';
-
-/** ApplicationFailure types thrown by the workflow's update validators. */
-export const VALIDATOR_FAILURE = { wrongStage: 'WrongStage', invalidArgument: 'InvalidArgument' } as const;
+import { VALIDATOR_REJECTION } from '../workflows/messages.js';
 
 // gRPC status codes that mean "the server could not be reached, is overloaded, or did not answer in time".
 const GRPC = { CANCELLED: 1, DEADLINE_EXCEEDED: 4, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14 } as const;
@@ -41,7 +39,7 @@ export function unavailableReason(err: unknown): string | null {
 }
 
 export interface ValidatorRejection {
-  type: (typeof VALIDATOR_FAILURE)[keyof typeof VALIDATOR_FAILURE];
+  type: (typeof VALIDATOR_REJECTION)[keyof typeof VALIDATOR_REJECTION];
   stage: Stage | undefined;
   errors: FieldError[];
   message: string;
@@ -52,7 +50,8 @@ export function validatorRejection(err: unknown): ValidatorRejection | null {
   if (!(err instanceof WorkflowUpdateFailedError)) return null;
   const failure = err.cause;
   if (!(failure instanceof ApplicationFailure)) return null;
-  if (failure.type !== VALIDATOR_FAILURE.wrongStage && failure.type !== VALIDATOR_FAILURE.invalidArgument) return null;
+  if (failure.type !== VALIDATOR_REJECTION.wrongStage && failure.type !== VALIDATOR_REJECTION.invalidArgument)
+    return null;
   const detail = (failure.details?.[0] ?? {}) as { stage?: unknown; errors?: unknown };
   const stage = STAGES.includes(detail.stage as Stage) ? (detail.stage as Stage) : undefined;
   const errors = Array.isArray(detail.errors)

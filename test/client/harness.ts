@@ -1,0 +1,91 @@
+// The client library's test harness: the real Temporal dev server (globalSetup), the Eko simulator, an in-process
+// worker on a task queue of its own (the workflow tests' harness), and an EkycClient connected like a backend's.
+import { inject } from 'vitest';
+import { createActivities } from '../../activities/index.js';
+import { EkycClient } from '../../client/index.js';
+import type { EkycInput, EkycPolicy, EkycStatus, Stage } from '../../common/domain.js';
+import { isFinalStage } from '../../common/domain.js';
+import { loadCodecConfig, type TemporalConfig } from '../../config/index.js';
+import type { EkoSimulator } from '../../sim/eko-sim.js';
+import { ekoConfigFor, LATLONG, newAgent, startSim, type Agent } from '../sim/eko-fixtures.js';
+import { startWorker, TEST_CODEC_KEYS } from '../workflows/harness.js';
+
+export { TEST_CODEC_KEYS };
+export const testCodecConfig = () => loadCodecConfig({ EKYC_CODEC_KEYS: TEST_CODEC_KEYS });
+
+export function temporalConfig(taskQueue: string): TemporalConfig {
+  return {
+    connection: { address: inject('temporalAddress') },
+    namespace: inject('temporalNamespace'),
+    taskQueue,
+  };
+}
+
+/** The environment a CLI or API process needs to reach this harness. */
+export function processEnv(taskQueue: string): Record<string, string> {
+  return {
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_NAMESPACE: inject('temporalNamespace'),
+    EKYC_TASK_QUEUE: taskQueue,
+    EKYC_CODEC_KEYS: TEST_CODEC_KEYS,
+    EKYC_LOG_LEVEL: 'silent',
+  };
+}
+
+export interface ClientHarness {
+  sim: EkoSimulator;
+  ekyc: EkycClient;
+  taskQueue: string;
+  newAgent(): Agent;
+  input(agent: Agent, policy?: Partial<EkycPolicy>): EkycInput;
+  /** Polls the status until `predicate` holds; fails with the last stage seen. */
+  waitFor(userCode: string, predicate: (s: EkycStatus) => boolean, what?: string): Promise<EkycStatus>;
+  waitForStage(userCode: string, stage: Stage): Promise<EkycStatus>;
+  close(): Promise<void>;
+}
+
+export async function startClientHarness(): Promise<ClientHarness> {
+  const sim = await startSim();
+  const worker = await startWorker(createActivities({ eko: ekoConfigFor(sim, { timeoutMs: 3_000 }) }));
+  const ekyc = await EkycClient.connect({
+    temporal: temporalConfig(worker.taskQueue),
+    codec: testCodecConfig(),
+    callTimeoutMs: 30_000,
+  });
+  const waitFor = async (userCode: string, predicate: (s: EkycStatus) => boolean, what = 'the expected status') => {
+    const deadline = Date.now() + 45_000;
+    let last: EkycStatus | undefined;
+    while (Date.now() < deadline) {
+      try {
+        last = await ekyc.status(userCode);
+        if (predicate(last)) return last;
+        if (isFinalStage(last.stage)) break;
+      } catch {
+        // The first workflow task may not have run yet.
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`timed out waiting for ${what}; last stage ${last?.stage ?? 'unknown'}`);
+  };
+  return {
+    sim,
+    ekyc,
+    taskQueue: worker.taskQueue,
+    newAgent: () => newAgent(sim),
+    input: (agent, policy) => ({
+      userCode: agent.userCode,
+      customerId: agent.customerId,
+      aadhaar: agent.aadhaar,
+      latlong: LATLONG,
+      bankCode: 'HDFC',
+      ...(policy ? { policy } : {}),
+    }),
+    waitFor,
+    waitForStage: (userCode, stage) => waitFor(userCode, (s) => s.stage === stage, `stage ${stage}`),
+    async close() {
+      await ekyc.close();
+      await worker.stop();
+      await sim.stop();
+    },
+  };
+}
