@@ -3,7 +3,13 @@
 // /{namespace}/; bearer JWT with `ekyc:ops` in `scope`; CORS only for the configured UI origins.
 // Payloads are never logged: a line says who asked for what, how many payloads, and the outcome.
 import cors from '@fastify/cors';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import { bearerToken, hasScope, SCOPES, TokenError, type JwtVerifier, type VerifiedToken } from '../auth/jwt.js';
@@ -86,7 +92,7 @@ export async function buildCodecServer(options: CodecServerOptions): Promise<Fas
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // Our own one-line access log below: Fastify's would log client errors with their messages.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     trustProxy: true,
   });

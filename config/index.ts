@@ -21,8 +21,9 @@ export class ConfigError extends Error {
 }
 
 function read<T>(env: Env, variable: string, schema: z.ZodType<T>): T {
-  const raw = env[variable];
-  const result = schema.safeParse(raw === '' ? undefined : raw);
+  // An empty value counts as unset (docker compose and .env files write `NAME=` for "not given").
+  const raw = env[variable] === '' ? undefined : env[variable];
+  const result = schema.safeParse(raw);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const rule = issue.code === 'invalid_type' && raw === undefined ? 'is required' : issue.message;
