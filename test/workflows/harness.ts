@@ -23,7 +23,7 @@ import { loadCodecConfig } from '../../config/index.js';
 import { bundleWorkflows } from '../../worker/bundle.js';
 import { createEkycWorker } from '../../worker/worker.js';
 import { fingpayEkyc } from '../../workflows/index.js';
-import { statusQuery } from '../../workflows/messages.js';
+import { cancelSignal, statusQuery } from '../../workflows/messages.js';
 import type { EkoSimulator } from '../../sim/eko-sim.js';
 import { LATLONG, ekoConfigFor, newAgent, startSim, type Agent } from '../sim/eko-fixtures.js';
 
@@ -37,13 +37,13 @@ export const testDataConverter = () => createDataConverter(loadCodecConfig({ EKY
 
 export const HISTORIES_DIR = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
 
-// The SDK's own logs would drown the test output; warnings and errors still show.
+// The SDK's own logs would drown the test output (every ended session is a "Workflow failed" warning); errors show.
 let runtimeInstalled = false;
 function quietRuntime() {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
   } catch {
     // already installed in this process
   }
@@ -175,6 +175,12 @@ export async function waitForStatus(
 
 export const waitForStage = (handle: WorkflowHandle, stage: Stage, timeoutMs?: number) =>
   waitForStatus(handle, (s) => s.stage === stage, `stage ${stage}`, timeoutMs);
+
+/** Ends a session a test is done with (cancel signal) and waits until its run has closed. */
+export async function cancelAndWait(handle: WorkflowHandle): Promise<void> {
+  await handle.signal(cancelSignal, { reason: 'test over' });
+  await handle.result().catch(() => undefined);
+}
 
 export async function historyLength(handle: WorkflowHandle): Promise<number> {
   return (await handle.fetchHistory()).events?.length ?? 0;
