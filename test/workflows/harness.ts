@@ -103,7 +103,7 @@ export interface Harness {
   client: Client;
   taskQueue: string;
   newAgent(): Agent;
-  start(agent: Agent, policy?: Partial<EkycPolicy>): Promise<WorkflowHandle<typeof fingpayEkyc>>;
+  start(agent: Agent, policy?: Partial<EkycPolicy>): ReturnType<typeof startEkyc>;
   close(): Promise<void>;
 }
 
