@@ -1,0 +1,74 @@
+// The page's client of the eKYC HTTP API (same origin). Problems (RFC 9457) become ApiError; an OTP or biometric
+// that was not accepted (422) is an outcome, not an error, so the page can show the reason and the attempts left.
+
+export class ApiError extends Error {
+  constructor(status, problem, retryAfterSeconds) {
+    super(problem?.detail || problem?.title || `HTTP ${status}`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.problem = problem ?? null;
+    /** Field errors `[{ field, rule }]` of a 400. */
+    this.errors = Array.isArray(problem?.errors) ? problem.errors : [];
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+const REQUEST_TIMEOUT_MS = 60000;
+
+export function createApi(token, base = '') {
+  async function request(method, path, body, { outcomeOn422 = false } = {}) {
+    let res;
+    try {
+      res = await fetch(`${base}/v1/ekyc${path}`, {
+        method,
+        headers: {
+          Authorization: `Bearer ${token}`,
+          Accept: 'application/json, application/problem+json',
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        cache: 'no-store',
+      });
+    } catch (err) {
+      throw new ApiError(0, { title: err?.name === 'TimeoutError' ? 'The server took too long' : 'Network error' });
+    }
+    const text = await res.text();
+    let json = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      json = null;
+    }
+    if (res.ok) return { httpStatus: res.status, ...(json ?? {}) };
+    if (res.status === 422 && outcomeOn422 && json) return { httpStatus: 422, accepted: false, ...json };
+    const retryAfter = Number(res.headers.get('Retry-After'));
+    throw new ApiError(res.status, json, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
+  }
+
+  const at = (userCode) => `/${encodeURIComponent(userCode)}`;
+  return {
+    start: (input) => request('POST', '', input),
+    status: (userCode) => request('GET', at(userCode)),
+    submitOtp: (userCode, otp) => request('POST', `${at(userCode)}/otp`, { otp }, { outcomeOn422: true }),
+    resendOtp: (userCode) => request('POST', `${at(userCode)}/otp/resend`, {}),
+    submitBiometric: (userCode, pidData) =>
+      request('POST', `${at(userCode)}/biometric`, { pidData }, { outcomeOn422: true }),
+    cancel: (userCode) => request('DELETE', at(userCode), { reason: 'cancelled by the agent on the eKYC page' }),
+  };
+}
+
+/** The bearer token the embedding backend put in the URL fragment (`#token=…`); fragments never reach servers. */
+export function tokenFromLocation(location) {
+  return new URLSearchParams(String(location.hash || '').replace(/^#/, '')).get('token') || null;
+}
+
+/** The claims of a JWT, for display only (the API verifies the token; the page never trusts these). */
+export function peekClaims(token) {
+  try {
+    const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    return JSON.parse(atob(part.padEnd(part.length + ((4 - (part.length % 4)) % 4), '=')));
+  } catch {
+    return {};
+  }
+}
