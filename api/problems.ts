@@ -1,0 +1,137 @@
+// Problem details (RFC 9457): the one place that decides which HTTP status and body each failure gets.
+// Bodies name fields and rules, never values; an outcome that was not accepted keeps its fields at the top level.
+import type { FastifyReply } from 'fastify';
+import { TokenError } from '../auth/jwt.js';
+import {
+  EkycAlreadyCompletedError,
+  EkycNotFoundError,
+  EkycWrongStageError,
+  TemporalUnavailableError,
+} from '../client/errors.js';
+import type { UpdateOutcome } from '../common/domain.js';
+import { ValidationError, type FieldError } from '../common/validation.js';
+import { OUTCOME_CODE } from '../workflows/messages.js';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+/** Retry hint when Temporal (or the token key set) is out of reach. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+/** Retry hint when Eko kept failing for a whole step. */
+export const EKO_UNAVAILABLE_RETRY_AFTER_SECONDS = 30;
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  /** Machine-readable, stable: switch on this. */
+  code: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}
+
+export interface ProblemResponse {
+  problem: Problem;
+  headers?: Record<string, string>;
+}
+
+const problemType = (code: string) => `urn:fingpay-ekyc:problem:${code.toLowerCase().replace(/_/g, '-')}`;
+
+/** The standard members come first and cannot be overridden by `extra`; undefined extras are left out. */
+export function problem(status: number, code: string, title: string, extra: Record<string, unknown> = {}): Problem {
+  const body: Problem = { type: problemType(code), title, status, code };
+  for (const [key, value] of Object.entries(extra)) if (value !== undefined && !(key in body)) body[key] = value;
+  return body;
+}
+
+/** A bearer token that is missing, bad, or names another agent. */
+export class ForbiddenError extends Error {
+  constructor(detail: string) {
+    super(detail);
+    this.name = 'ForbiddenError';
+  }
+}
+
+export function validationProblem(errors: FieldError[]): Problem {
+  return problem(400, 'VALIDATION', 'The request is not valid', {
+    detail: errors.map((e) => `${e.field}: ${e.rule}`).join('; '),
+    errors,
+  });
+}
+
+/** Known failures to problems; anything else is null (the caller answers 500). */
+export function problemFor(err: unknown): ProblemResponse | null {
+  if (err instanceof ValidationError) return { problem: validationProblem(err.errors) };
+  if (err instanceof TokenError) {
+    if (err.reason === 'unavailable') {
+      return {
+        problem: problem(503, 'AUTH_UNAVAILABLE', 'Token keys unavailable', { detail: err.message }),
+        headers: { 'retry-after': String(UNAVAILABLE_RETRY_AFTER_SECONDS) },
+      };
+    }
+    const error = err.reason === 'missing' ? '' : ', error="invalid_token"';
+    return {
+      problem: problem(401, 'UNAUTHORIZED', 'A valid bearer token is required', { detail: err.message }),
+      headers: { 'www-authenticate': `Bearer realm="ekyc"${error}` },
+    };
+  }
+  if (err instanceof ForbiddenError) {
+    return { problem: problem(403, 'FORBIDDEN', 'The token does not allow this', { detail: err.message }) };
+  }
+  if (err instanceof EkycNotFoundError) {
+    return { problem: problem(404, err.code, 'No such eKYC session', { detail: err.message }) };
+  }
+  if (err instanceof EkycAlreadyCompletedError) {
+    return { problem: problem(409, err.code, 'eKYC already completed', { detail: err.message, stage: 'COMPLETED' }) };
+  }
+  if (err instanceof EkycWrongStageError) {
+    return {
+      problem: problem(409, err.code, 'Not possible in the current stage', {
+        detail: err.message,
+        ...(err.stage ? { stage: err.stage } : {}),
+      }),
+    };
+  }
+  if (err instanceof TemporalUnavailableError) {
+    return {
+      problem: problem(503, err.code, 'Service temporarily unavailable', { detail: err.message }),
+      headers: { 'retry-after': String(UNAVAILABLE_RETRY_AFTER_SECONDS) },
+    };
+  }
+  return null;
+}
+
+/** Whole seconds until `retryAfter` (an ISO instant), at least 1. */
+export function retryAfterSeconds(retryAfter: string | undefined, now = Date.now()): number {
+  const at = retryAfter ? Date.parse(retryAfter) : NaN;
+  return Number.isFinite(at) ? Math.max(1, Math.ceil((at - now) / 1000)) : 1;
+}
+
+/**
+ * An update outcome that was not accepted: 429 for the resend cooldown, 503 when Eko stayed down (nothing was
+ * used up), 409 when the session moved on meanwhile, else 422 with the attempts left.
+ */
+export function notAcceptedProblem(outcome: UpdateOutcome, title: string, now = Date.now()): ProblemResponse {
+  const fields = { detail: outcome.reason, ...outcome };
+  const code = outcome.code ?? 'NOT_ACCEPTED';
+  switch (outcome.code) {
+    case OUTCOME_CODE.resendCooldown:
+      return {
+        problem: problem(429, code, 'Too soon to resend the OTP', fields),
+        headers: { 'retry-after': String(retryAfterSeconds(outcome.retryAfter, now)) },
+      };
+    case OUTCOME_CODE.ekoUnavailable:
+      return {
+        problem: problem(503, code, 'Eko is unavailable; nothing was used up, try again', fields),
+        headers: { 'retry-after': String(EKO_UNAVAILABLE_RETRY_AFTER_SECONDS) },
+      };
+    case OUTCOME_CODE.wrongStage:
+      return { problem: problem(409, code, 'Not possible in the current stage', fields) };
+    default:
+      return { problem: problem(422, code, title, fields) };
+  }
+}
+
+export function sendProblem(reply: FastifyReply, { problem: body, headers }: ProblemResponse): FastifyReply {
+  if (headers) reply.headers(headers);
+  return reply.code(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
+}

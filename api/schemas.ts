@@ -1,0 +1,141 @@
+// JSON schemas of the HTTP API (Fastify validates requests and serialises responses with them), and the
+// translation of schema errors into the same `{ field, rule }` wording the client library uses.
+import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
+import { STAGES } from '../common/domain.js';
+import { RULES, type FieldError } from '../common/validation.js';
+
+export const MAX_PID_DATA_CHARS = 200_000;
+
+const stage = { type: 'string', enum: [...STAGES] } as const;
+const nullableString = { type: ['string', 'null'] } as const;
+
+const userCode = { type: 'string', pattern: '^\\d{8}$' } as const;
+
+export const userCodeParams = {
+  type: 'object',
+  required: ['userCode'],
+  properties: { userCode },
+} as const;
+
+export const startBody = {
+  type: 'object',
+  required: ['userCode', 'customerId', 'aadhaar', 'latlong', 'bankCode'],
+  additionalProperties: false,
+  properties: {
+    userCode,
+    customerId: { type: 'string', pattern: '^[6-9]\\d{9}$' },
+    aadhaar: { type: 'string', pattern: '^[2-9]\\d{11}$' },
+    latlong: { type: 'string', maxLength: 64 },
+    bankCode: { type: 'string', pattern: '^[A-Za-z0-9]{2,12}$' },
+    // Checked field by field by the shared rules (common/validation.ts policySchema).
+    policy: { type: 'object' },
+  },
+} as const;
+
+export const otpBody = {
+  type: 'object',
+  required: ['otp'],
+  additionalProperties: false,
+  properties: { otp: { type: 'string', pattern: '^\\d{6}$' } },
+} as const;
+
+export const biometricBody = {
+  type: 'object',
+  required: ['pidData'],
+  additionalProperties: false,
+  properties: { pidData: { type: 'string', minLength: 1, maxLength: MAX_PID_DATA_CHARS } },
+} as const;
+
+export const emptyBody = { type: 'object', additionalProperties: false, properties: {} } as const;
+
+export const cancelBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { reason: { type: 'string', maxLength: 200 } },
+} as const;
+
+export const startResult = {
+  type: 'object',
+  required: ['workflowId', 'runId', 'stage', 'resumed'],
+  properties: { workflowId: { type: 'string' }, runId: { type: 'string' }, stage, resumed: { type: 'boolean' } },
+} as const;
+
+export const updateOutcome = {
+  type: 'object',
+  required: ['accepted', 'stage'],
+  properties: {
+    accepted: { type: 'boolean' },
+    stage,
+    code: { type: 'string' },
+    reason: { type: 'string' },
+    attemptsLeft: { type: 'integer' },
+    retryAfter: { type: 'string' },
+  },
+} as const;
+
+export const cancelResult = {
+  type: 'object',
+  required: ['workflowId', 'cancelRequested'],
+  properties: { workflowId: { type: 'string' }, cancelRequested: { type: 'boolean' } },
+} as const;
+
+/** The `status` query (common/domain.ts EkycStatus); fields added later pass through. */
+export const statusResult = {
+  type: 'object',
+  required: ['stage', 'userCode'],
+  additionalProperties: true,
+  properties: {
+    stage,
+    userCode: { type: 'string' },
+    otpRefId: nullableString,
+    referenceTid: nullableString,
+    mobileHint: nullableString,
+    otpAttemptsLeft: { type: 'integer' },
+    otpExpired: { type: 'boolean' },
+    otpExpiresAt: nullableString,
+    resendsLeft: { type: 'integer' },
+    resendAvailableAt: nullableString,
+    biometricAttemptsLeft: { type: 'integer' },
+    lastError: {
+      type: ['object', 'null'],
+      properties: { code: { type: 'string' }, message: { type: 'string' } },
+    },
+    deadline: { type: 'string' },
+    completedAt: nullableString,
+  },
+} as const;
+
+const RULE_BY_FIELD: Record<string, string> = {
+  userCode: RULES.userCode,
+  customerId: RULES.customerId,
+  aadhaar: RULES.aadhaarFormat,
+  latlong: RULES.latlong,
+  bankCode: RULES.bankCode,
+  otp: RULES.otp,
+  pidData: RULES.pidData,
+  reason: 'must be a string of at most 200 characters',
+  policy: 'must be an object',
+};
+
+/** Fastify (ajv) schema errors in the `{ field, rule }` wording of common/validation.ts. */
+export function schemaFieldErrors(errors: FastifySchemaValidationError[]): FieldError[] {
+  const out: FieldError[] = [];
+  for (const e of errors) {
+    const path = e.instancePath.split('/').filter(Boolean).join('.');
+    const params = e.params as Record<string, unknown>;
+    let fieldError: FieldError;
+    if (e.keyword === 'required') {
+      fieldError = { field: [path, params.missingProperty].filter(Boolean).join('.'), rule: 'is required' };
+    } else if (e.keyword === 'additionalProperties') {
+      fieldError = { field: [path, params.additionalProperty].filter(Boolean).join('.'), rule: 'is not a known field' };
+    } else if (!path) {
+      fieldError = { field: '(body)', rule: 'must be a JSON object' };
+    } else if (path === 'pidData' && e.keyword === 'maxLength') {
+      fieldError = { field: path, rule: RULES.pidDataSize };
+    } else {
+      fieldError = { field: path, rule: RULE_BY_FIELD[path] ?? e.message ?? 'is not valid' };
+    }
+    if (!out.some((f) => f.field === fieldError.field && f.rule === fieldError.rule)) out.push(fieldError);
+  }
+  return out;
+}
