@@ -108,7 +108,12 @@ function toTokenError(err: unknown): TokenError {
   if (err instanceof errors.JWTClaimValidationFailed) {
     return new TokenError('invalid', `the token's "${err.claim}" claim is not accepted`);
   }
-  if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid || err instanceof errors.JOSENotSupported) {
+  if (
+    err instanceof errors.JWSInvalid ||
+    err instanceof errors.JWTInvalid ||
+    err instanceof errors.JOSENotSupported ||
+    err instanceof errors.JOSEAlgNotAllowed
+  ) {
     return new TokenError('malformed', 'the token is malformed or uses an unsupported algorithm');
   }
   if (err instanceof errors.JWSSignatureVerificationFailed || err instanceof errors.JWKSNoMatchingKey) {

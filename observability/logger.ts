@@ -110,6 +110,19 @@ export interface CreateLoggerOptions extends LoggerOptions {
   destination?: DestinationStream;
 }
 
+// Child-logger bindings skip pino's log formatter, so top-level sensitive keys are also covered by pino's own
+// redaction (which does apply to bindings), in the spellings a binding would plausibly use.
+function bindingRedactPaths(): string[] {
+  const paths = new Set<string>();
+  for (const key of SENSITIVE_KEYS) {
+    const snake = key.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+    for (const k of [key, key.toLowerCase(), snake, snake.replace(/_/g, '-')]) {
+      paths.add(/^[A-Za-z_$][\w$]*$/.test(k) ? k : `["${k}"]`);
+    }
+  }
+  return [...paths];
+}
+
 export function createLogger(name: string, env: Env = process.env, options: CreateLoggerOptions = {}): Logger {
   const { destination, ...rest } = options;
   return pino(
@@ -118,6 +131,7 @@ export function createLogger(name: string, env: Env = process.env, options: Crea
       level: loadLogLevel(env),
       base: { service: name },
       timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: bindingRedactPaths(), censor: CENSOR },
       ...rest,
       // Errors are turned into plain objects by redactValue; pino's own serializer would undo that.
       serializers: { err: (e: unknown) => e, ...rest.serializers },
