@@ -359,3 +359,8 @@ export function loadEkoSimConfig(env: Env): EkoSimConfig {
     ),
   };
 }
+
+/** `ekyc worker`: EKYC_METRICS_PORT, where the Temporal Runtime serves Prometheus metrics; 0 turns them off. */
+export function loadWorkerMetricsPort(env: Env): number {
+  return read(env, 'EKYC_METRICS_PORT', intIn(0, 65_535, 9464));
+}
