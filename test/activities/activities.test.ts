@@ -57,6 +57,8 @@ describe('eKYC activities', () => {
     });
   });
   afterAll(() => sim.stop());
+  // MockActivityEnvironment.run does not carry the activity's return type through.
+  const run = <I, O>(fn: (input: I) => Promise<O>, input: I) => env.run(fn, input) as Promise<O>;
   beforeEach(() => {
     env = new MockActivityEnvironment();
     sim.resetLedger();
@@ -64,9 +66,9 @@ describe('eKYC activities', () => {
 
   it('return Eko’s references on success, through all three steps', async () => {
     const a = newAgent(sim);
-    const sent = await env.run(activities.sendOtp, input(a));
-    const verified = await env.run(activities.verifyOtp, { ...input(a), ...sent, otp: sim.currentOtp(a.userCode)! });
-    const done = await env.run(activities.submitBiometric, {
+    const sent = await run(activities.sendOtp, input(a));
+    const verified = await run(activities.verifyOtp, { ...input(a), ...sent, otp: sim.currentOtp(a.userCode)! });
+    const done = await run(activities.submitBiometric, {
       ...input(a),
       ...verified,
       bankCode: 'HDFC',
@@ -78,7 +80,7 @@ describe('eKYC activities', () => {
   it('turn a 503 into a retryable EkoUnavailable with the HTTP status in details', async () => {
     const a = newAgent(sim);
     sim.injectFault(a.userCode, 'sendOtp', { kind: 'http503' });
-    const f = await failureOf(env.run(activities.sendOtp, input(a)));
+    const f = await failureOf(run(activities.sendOtp, input(a)));
     expect([f.type, f.nonRetryable]).toEqual([EKO_ERROR.Unavailable, false]);
     expect(f.message).toBe('Eko answered HTTP 503');
     expect(f.details).toEqual([{ step: 'sendOtp', httpStatus: 503 }]);
@@ -88,22 +90,22 @@ describe('eKYC activities', () => {
   it('turn a 429 into a retryable EkoRateLimited whose nextRetryDelay is Retry-After', async () => {
     const a = newAgent(sim);
     sim.injectFault(a.userCode, 'sendOtp', { kind: 'http429', retryAfterSeconds: 4 });
-    const f = await failureOf(env.run(activities.sendOtp, input(a)));
+    const f = await failureOf(run(activities.sendOtp, input(a)));
     expect([f.type, f.nonRetryable, f.nextRetryDelay]).toEqual([EKO_ERROR.RateLimited, false, 4000]);
   });
 
   it('turn a hang into a retryable EkoTimeout', async () => {
     const a = newAgent(sim);
     sim.injectFault(a.userCode, 'sendOtp', { kind: 'hang' });
-    const f = await failureOf(env.run(activities.sendOtp, input(a)));
+    const f = await failureOf(run(activities.sendOtp, input(a)));
     expect([f.type, f.nonRetryable]).toEqual([EKO_ERROR.Timeout, false]);
   });
 
   it('turn a wrong OTP into a non-retryable EkoOtpRejected carrying Eko’s code and reason only', async () => {
     const a = newAgent(sim);
-    const sent = await env.run(activities.sendOtp, input(a));
+    const sent = await run(activities.sendOtp, input(a));
     const wrong = sim.currentOtp(a.userCode) === '000000' ? '111111' : '000000';
-    const f = await failureOf(env.run(activities.verifyOtp, { ...input(a), ...sent, otp: wrong }));
+    const f = await failureOf(run(activities.verifyOtp, { ...input(a), ...sent, otp: wrong }));
     expect([f.type, f.nonRetryable]).toEqual([EKO_ERROR.OtpRejected, true]);
     expect(f.message).toBe(
       'Eko 461: Failed!Please try after some time (The details entered are incorrect or the OTP has expired. Kindly request a new OTP.)',
@@ -116,16 +118,16 @@ describe('eKYC activities', () => {
 
   it('turn 346 into a non-retryable EkoAgentNotAllowed', async () => {
     const a = newAgent(sim, { activated: false });
-    const f = await failureOf(env.run(activities.sendOtp, input(a)));
+    const f = await failureOf(run(activities.sendOtp, input(a)));
     expect([f.type, f.nonRetryable]).toEqual([EKO_ERROR.AgentNotAllowed, true]);
   });
 
   it('turn a poor capture into a non-retryable EkoBiometricRejected', async () => {
     const a = newAgent(sim);
-    const sent = await env.run(activities.sendOtp, input(a));
-    const verified = await env.run(activities.verifyOtp, { ...input(a), ...sent, otp: sim.currentOtp(a.userCode)! });
+    const sent = await run(activities.sendOtp, input(a));
+    const verified = await run(activities.verifyOtp, { ...input(a), ...sent, otp: sim.currentOtp(a.userCode)! });
     const f = await failureOf(
-      env.run(activities.submitBiometric, {
+      run(activities.submitBiometric, {
         ...input(a),
         ...verified,
         bankCode: 'HDFC',
@@ -137,7 +139,7 @@ describe('eKYC activities', () => {
 
   it('turn a bad Aadhaar check digit into a non-retryable EkoInvalidRequest without calling Eko', async () => {
     const a = newAgent(sim);
-    const f = await failureOf(env.run(activities.sendOtp, { ...input(a), aadhaar: badChecksumAadhaar() }));
+    const f = await failureOf(run(activities.sendOtp, { ...input(a), aadhaar: badChecksumAadhaar() }));
     expect([f.type, f.nonRetryable]).toEqual([EKO_ERROR.InvalidRequest, true]);
     expect(sim.ledger()).toHaveLength(0);
   });
@@ -146,7 +148,7 @@ describe('eKYC activities', () => {
     const a = newAgent(sim);
     sim.injectFault(a.userCode, 'sendOtp', { kind: 'hang' });
     const slow = createActivities({ eko: ekoConfigFor(sim, { timeoutMs: 60_000 }) });
-    const running = env.run(slow.sendOtp, input(a));
+    const running = run(slow.sendOtp, input(a));
     const settled = running.then(
       () => 'resolved',
       (err) => err,
@@ -160,10 +162,10 @@ describe('eKYC activities', () => {
 
   it('log step, user code, client_ref_id and outcome, never the Aadhaar, mobile or OTP', async () => {
     const a = newAgent(sim);
-    const sent = await env.run(activities.sendOtp, input(a));
+    const sent = await run(activities.sendOtp, input(a));
     const otp = sim.currentOtp(a.userCode)!;
-    await env.run(activities.verifyOtp, { ...input(a), ...sent, otp });
-    await failureOf(env.run(activities.verifyOtp, { ...input(a), ...sent, otp }));
+    await run(activities.verifyOtp, { ...input(a), ...sent, otp });
+    await failureOf(run(activities.verifyOtp, { ...input(a), ...sent, otp }));
     const mine = logLines.filter((l) => l.includes(a.userCode));
     expect(mine.length).toBe(3);
     expect(mine.map((l) => JSON.parse(l).outcome)).toEqual(['ok', 'ok', EKO_ERROR.OtpRejected]);
