@@ -2,8 +2,11 @@
 // payload and the key id in metadata so that keys can rotate (old payloads decode while their key is listed).
 import { createCipheriv, createDecipheriv, randomBytes, type KeyObject } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import type { CodecConfig } from '../config/index.js';
+
+// @temporalio/proto is CommonJS: under Node's own ESM loader (the built CLI) only its default export exists.
+const { temporal } = proto;
 
 export const ENCODING = 'binary/encrypted';
 export const METADATA_ENCODING = 'encoding';
@@ -107,7 +110,9 @@ export class AesGcmPayloadCodec implements PayloadCodec {
 // The inner payload (metadata and data) is kept as the Temporal Payload protobuf, as the SDK samples do.
 
 function encodePayloadProto(payload: Payload): Uint8Array {
-  return temporal.api.common.v1.Payload.encode(payload as temporal.api.common.v1.IPayload).finish();
+  return temporal.api.common.v1.Payload.encode(
+    payload as Parameters<typeof temporal.api.common.v1.Payload.encode>[0],
+  ).finish();
 }
 
 function decodePayloadProto(bytes: Uint8Array): Payload {
