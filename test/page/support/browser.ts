@@ -30,25 +30,30 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** A page whose geolocation is granted (or not), at the given viewport, seeing only `rdPort` of the RD range. */
+/** Which RD-service port the page may reach; change `port` during a test to unplug or plug in the scanner. */
+export interface ScannerPort {
+  port: number | null;
+}
+
+/** A page whose geolocation is granted (or not), at the given viewport, seeing only `scanner.port` of the RD range. */
 export async function openPage(
   browser: Browser,
   {
     geolocation = true,
     device = DESKTOP,
-    rdPort,
-  }: { geolocation?: boolean; device?: BrowserContextOptions; rdPort?: number | null },
+    scanner = { port: null },
+  }: { geolocation?: boolean; device?: BrowserContextOptions; scanner?: ScannerPort },
 ): Promise<Page> {
   const context = await browser.newContext({
     ...device,
     ...(geolocation ? { geolocation: GEO, permissions: ['geolocation'] } : {}),
   });
-  // Other test files run RD simulators in the same port range at the same time: hide all but this test's own
-  // (or all of them, for rdPort null), as if only one scanner were plugged in.
+  // Other test files run RD simulators in the same port range at the same time: hide all but this test's own,
+  // as if only one scanner were plugged in.
   await context.route(/^http:\/\/127\.0\.0\.1:111\d\d\//, (route) => {
     const port = Number(new URL(route.request().url()).port);
     const inRange = port >= RD_PORT_RANGE.first && port <= RD_PORT_RANGE.last;
-    if (inRange && port !== rdPort) return route.abort('connectionrefused');
+    if (inRange && port !== scanner.port) return route.abort('connectionrefused');
     return route.continue();
   });
   const page = await context.newPage();
