@@ -104,6 +104,8 @@ export class EkoClient {
 
   private async send(request: StepRequest, signal: AbortSignal | undefined): Promise<EkoExchange> {
     const headers = signRequest(this.config.developerKey, this.config.accessKey, this.now());
+    // ky's timeout ends at the response headers; the deadline also bounds a body that stalls halfway.
+    const deadline = AbortSignal.timeout(this.config.timeoutMs);
     try {
       const response = await ky(`${this.config.baseUrl}${request.path}`, {
         method: request.method,
@@ -112,7 +114,7 @@ export class EkoClient {
         timeout: this.config.timeoutMs,
         retry: 0,
         throwHttpErrors: false,
-        signal,
+        signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
       });
       const text = await response.text();
       let body: unknown;
@@ -124,7 +126,9 @@ export class EkoClient {
       return { kind: 'http', httpStatus: response.status, retryAfter: response.headers.get('retry-after'), body };
     } catch (err) {
       if (signal?.aborted) throw err;
-      if (err instanceof TimeoutError) return { kind: 'network', error: 'timeout', timeoutMs: this.config.timeoutMs };
+      if (err instanceof TimeoutError || deadline.aborted) {
+        return { kind: 'network', error: 'timeout', timeoutMs: this.config.timeoutMs };
+      }
       return { kind: 'network', error: isReset(err) ? 'reset' : 'other' };
     }
   }

@@ -1,5 +1,7 @@
 // The Eko client against the simulator: every fault, with the simulator's ledger counting the calls. The client
 // makes one attempt per call (Temporal retries); `attemptUntilSettled` plays Temporal's part, same client_ref_id.
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EKO_ERROR } from '../../../common/eko-steps.js';
 import { EkoClient, EkoError } from '../../../activities/eko/client.js';
@@ -365,6 +367,31 @@ describe('Eko client: tolerant parsing', () => {
       const verified = await client.verifyOtp({ ...stepInput(a), ...sent, otp: sim.currentOtp(a.userCode)! });
       expect(verified.otpRefId).toMatch(/^\d+$/);
     } finally {
+      await sim.stop();
+    }
+  });
+});
+
+describe('Eko client: a body that stalls after the headers', () => {
+  it('times out within EKO_TIMEOUT_MS instead of waiting for the rest', async () => {
+    const open: ServerResponse[] = [];
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"status":0,');
+      open.push(res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const sim = await startSim();
+    try {
+      const { port } = server.address() as AddressInfo;
+      const client = new EkoClient(
+        ekoConfigFor(sim, { baseUrl: `http://127.0.0.1:${port}/ekoapi/v3`, timeoutMs: 500 }),
+      );
+      const failure = await failureOf(client.sendOtp(stepInput(newAgent())));
+      expect([failure.type, failure.retryable]).toEqual([EKO_ERROR.Timeout, true]);
+    } finally {
+      for (const res of open) res.destroy();
+      await new Promise((resolve) => server.close(resolve));
       await sim.stop();
     }
   });
