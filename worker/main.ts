@@ -4,7 +4,13 @@ import { hostname } from 'node:os';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { createDataConverter } from '../codec/data-converter.js';
-import { loadCodecConfig, loadEkoConfig, loadTemporalConfig, type Env } from '../config/index.js';
+import {
+  loadCodecConfig,
+  loadEkoConfig,
+  loadTemporalConfig,
+  loadWorkerMetricsPort,
+  type Env,
+} from '../config/index.js';
 import { createLogger } from '../observability/logger.js';
 import { printJson } from '../client/output.js';
 import { PinoTemporalLogger } from './temporal-logger.js';
@@ -14,9 +20,10 @@ export async function runWorkerCommand(env: Env = process.env): Promise<void> {
   const temporal = loadTemporalConfig(env);
   const eko = loadEkoConfig(env);
   const codec = loadCodecConfig(env);
+  const metricsPort = loadWorkerMetricsPort(env);
   const logger = createLogger('ekyc-worker', env);
 
-  installRuntime(logger);
+  installRuntime(logger, metricsPort);
   const connection = await NativeConnection.connect(temporal.connection);
   try {
     const identity = `ekyc-worker-${process.pid}@${hostname()}`;
@@ -30,7 +37,7 @@ export async function runWorkerCommand(env: Env = process.env): Promise<void> {
       // An Eko call in flight at shutdown may finish (its own timeout plus a margin) rather than be retried.
       shutdownGraceTime: eko.timeoutMs + 5_000,
     });
-    printJson({ worker: { taskQueue: temporal.taskQueue, namespace: temporal.namespace, identity } });
+    printJson({ worker: { taskQueue: temporal.taskQueue, namespace: temporal.namespace, identity, metricsPort } });
     // Resolves once a shutdown signal has drained the worker.
     await worker.run();
     logger.info({ identity }, 'worker stopped');
@@ -40,9 +47,16 @@ export async function runWorkerCommand(env: Env = process.env): Promise<void> {
   }
 }
 
-function installRuntime(logger: ReturnType<typeof createLogger>): void {
+function installRuntime(logger: ReturnType<typeof createLogger>, metricsPort: number): void {
   try {
-    Runtime.install({ logger: new PinoTemporalLogger(logger), shutdownSignals: ['SIGINT', 'SIGTERM'] });
+    Runtime.install({
+      logger: new PinoTemporalLogger(logger),
+      shutdownSignals: ['SIGINT', 'SIGTERM'],
+      // The SDK's worker metrics and the workflow's own (workflows/ekyc.ts), for Prometheus and the health check.
+      ...(metricsPort
+        ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${metricsPort}` } } } }
+        : {}),
+    });
   } catch {
     // Already installed by the process that embeds this worker (e.g. `ekyc dev`): keep that one.
   }

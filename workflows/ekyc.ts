@@ -7,6 +7,7 @@ import {
   allHandlersFinished,
   condition,
   isCancellation,
+  metricMeter,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -58,6 +59,10 @@ type Refusal = Omit<UpdateOutcome, 'accepted' | 'stage'> & { code: string; reaso
 const SIGNAL_NAME: Record<Request['kind'], string> = { otp: 'otp', resend: 'resendOtp', biometric: 'biometric' };
 // Ignored signals are kept for status() only; a cap keeps the workflow's state small whatever a client sends.
 const MAX_IGNORED_SIGNALS = 20;
+
+// Emitted by the worker's Runtime (Prometheus on EKYC_METRICS_PORT); the SDK skips it while replaying.
+const sessionsEnded = () =>
+  metricMeter.createCounter('ekyc_sessions_ended', 'sessions', 'eKYC sessions by final stage');
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const describeErrors = (err: ValidationError) => err.errors.map((e) => `${e.field} ${e.rule}`).join('; ');
@@ -372,6 +377,8 @@ class EkycSession {
   private finish(stage: Stage, error: LastError | null): void {
     if (error) this.lastError = error;
     this.transition(stage);
+    // Labels are stage and a code from a fixed set (Eko failure types and END_CODE), so cardinality stays small.
+    sessionsEnded().add(1, { stage, code: this.lastError?.code ?? 'OK' });
   }
 
   /** The workflow's current details in the Temporal UI: stage and attempts, nothing personal. */
