@@ -1,0 +1,107 @@
+// `ekyc worker` as a process: configuration checked at start, its JSON line, metrics, graceful shutdown.
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from '@temporalio/client';
+import { freePort } from '../../dev/ports.js';
+import type { EkoSimulator } from '../../sim/eko-sim.js';
+import { newAgent, startSim } from '../sim/eko-fixtures.js';
+import { connectClient, startEkyc } from '../workflows/harness.js';
+import { crash, spawnWorker, workerEnv, type ChildWorker } from './child-worker.js';
+
+let sim: EkoSimulator;
+let client: Client;
+let closeClient: () => Promise<void>;
+const workers: ChildWorker[] = [];
+
+beforeAll(async () => {
+  sim = await startSim();
+  ({ client, close: closeClient } = await connectClient());
+});
+afterEach(async () => {
+  for (const w of workers.splice(0)) {
+    if (w.child.exitCode === null && w.child.signalCode === null) await crash(w);
+  }
+});
+afterAll(async () => {
+  await closeClient?.();
+  await sim?.stop();
+});
+
+function start(env: NodeJS.ProcessEnv): ChildWorker {
+  const worker = spawnWorker(env);
+  workers.push(worker);
+  return worker;
+}
+
+describe('ekyc worker', () => {
+  it('stops at start with one line naming a missing variable', async () => {
+    const env = workerEnv(sim, 'unused');
+    delete env.EKO_DEVELOPER_KEY;
+    const worker = start(env);
+    const { code } = await worker.exited;
+    expect(code).toBe(2);
+    expect(JSON.parse(worker.stdout())).toEqual({
+      error: { code: 'CONFIG', message: 'EKO_DEVELOPER_KEY: is required' },
+    });
+    expect(worker.stderr().trim().split('\n')).toEqual(['ekyc: EKO_DEVELOPER_KEY: is required']);
+  });
+
+  it('stops at start naming a malformed variable without echoing its value', async () => {
+    const worker = start(workerEnv(sim, 'unused', { EKYC_CODEC_KEYS: 'k1:c2VjcmV0' }));
+    const { code } = await worker.exited;
+    expect(code).toBe(2);
+    const { error } = JSON.parse(worker.stdout());
+    expect(error.message).toMatch(/^EKYC_CODEC_KEYS: /);
+    expect(worker.stdout() + worker.stderr()).not.toContain('c2VjcmV0');
+  });
+
+  it('prints its task queue, namespace and identity, and exits 0 on SIGTERM', async () => {
+    const taskQueue = `ekyc-main-${randomUUID()}`;
+    const worker = start(workerEnv(sim, taskQueue));
+    const printed = (await worker.ready) as { worker: Record<string, unknown> };
+    expect(printed.worker).toMatchObject({ taskQueue, namespace: 'default', metricsPort: 0 });
+    expect(printed.worker.identity).toMatch(new RegExp(`^ekyc-worker-${worker.child.pid}@`));
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toEqual({ code: 0, signal: null });
+  }, 90_000);
+
+  it('serves Prometheus metrics on EKYC_METRICS_PORT and exits 0 on SIGINT', async () => {
+    const port = await freePort();
+    const worker = start(workerEnv(sim, `ekyc-main-${randomUUID()}`, { EKYC_METRICS_PORT: String(port) }));
+    await worker.ready;
+    const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toMatch(/^temporal_/m);
+    worker.child.kill('SIGINT');
+    expect(await worker.exited).toEqual({ code: 0, signal: null });
+  }, 90_000);
+
+  it('on SIGTERM lets an Eko call in flight finish before it exits', async () => {
+    const taskQueue = `ekyc-main-${randomUUID()}`;
+    const worker = start(workerEnv(sim, taskQueue));
+    await worker.ready;
+    const agent = newAgent(sim);
+    sim.injectFault(agent.userCode, 'sendOtp', { kind: 'latency', ms: 3_000 });
+    const handle = await startEkyc(client, taskQueue, agent);
+    // The fault is taken when the request reaches the simulator: the call is now in flight.
+    const deadline = Date.now() + 60_000;
+    while (sim.pendingFaults(agent.userCode, 'sendOtp') > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toEqual({ code: 0, signal: null });
+
+    expect(
+      sim
+        .ledger()
+        .filter((e) => e.userCode === agent.userCode)
+        .map((e) => e.code),
+    ).toEqual(['0']);
+    const events = (await handle.fetchHistory()).events ?? [];
+    expect(events.some((e) => e.activityTaskCompletedEventAttributes)).toBe(true);
+    expect(events.some((e) => e.activityTaskFailedEventAttributes || e.activityTaskTimedOutEventAttributes)).toBe(
+      false,
+    );
+    await handle.terminate('test over');
+  }, 90_000);
+});
