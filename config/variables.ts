@@ -58,6 +58,13 @@ export const VARIABLES: VariableDoc[] = [
   { name: 'EKYC_CODEC_KEY_ID', meaning: 'key id for new payloads', default: 'first in EKYC_CODEC_KEYS', usedBy: ALL },
   { name: 'EKYC_LOG_LEVEL', meaning: 'log level', default: 'info', usedBy: ALL },
   { name: 'EKYC_API_PORT', meaning: 'HTTP API and agent page port', default: '8080', usedBy: ['api', 'dev'] },
+  { name: 'EKYC_API_HOST', meaning: 'HTTP API listen address', default: '0.0.0.0', usedBy: ['api'] },
+  {
+    name: 'EKYC_TEMPORAL_TIMEOUT_MS',
+    meaning: 'bound on each Temporal call of the API and the CLI (then 503 / TEMPORAL_UNAVAILABLE)',
+    default: '30000',
+    usedBy: ['api', 'cli'],
+  },
   {
     name: 'EKYC_JWT_JWKS_URL',
     meaning: 'JWKS URL for bearer tokens',

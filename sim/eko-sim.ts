@@ -11,7 +11,7 @@ import type { Logger } from '../observability/logger.js';
 import { AgentRegistry, type SimAgentInit, type SimAgentState } from './eko-agents.js';
 import { handleEkyc, type EkycContext } from './eko-ekyc.js';
 import { ANSWERS, SIM_SHAPES, type SimAnswer, type SimContract, type SimStepShape } from './eko-shapes.js';
-import { EKO_STEPS, FaultBook, parseFault, type EkoFault, type EkoFaultKind } from './eko-faults.js';
+import { SIM_STEPS, FaultBook, parseFault, type EkoFault, type EkoFaultKind } from './eko-faults.js';
 
 export interface EkoSimulatorOptions {
   /** Loopback only (127.0.0.1 by default). */
@@ -52,7 +52,7 @@ export interface EkoLedgerEntry {
   at: string;
 }
 
-export const EKO_SIM_PREFIX = '/ekoapi/v3';
+export const SIM_PATH_PREFIX = '/ekoapi/v3';
 /** Eko says only that a stale timestamp gets 403; five minutes is our tolerance. */
 export const TIMESTAMP_TOLERANCE_MS = 5 * 60_000;
 /** A hung request is dropped after this, well past the largest EKO_TIMEOUT_MS. */
@@ -133,7 +133,7 @@ export class EkoSimulator {
   get baseUrl(): string {
     const address = this.app.server.address();
     if (!address || typeof address !== 'object') throw new Error('the Eko simulator is not listening');
-    return `http://${address.address}:${address.port}${EKO_SIM_PREFIX}`;
+    return `http://${address.address}:${address.port}${SIM_PATH_PREFIX}`;
   }
 
   static async start(options: EkoSimulatorOptions): Promise<EkoSimulator> {
@@ -167,7 +167,7 @@ export class EkoSimulator {
 
   /** Script a fault for the agent's next call(s) of `step`; faults are consumed in the order injected. */
   injectFault(userCode: string, step: EkoStep, fault: EkoFault): void {
-    if (!EKO_STEPS.includes(step)) throw new TypeError(`step must be one of ${EKO_STEPS.join(', ')}`);
+    if (!SIM_STEPS.includes(step)) throw new TypeError(`step must be one of ${SIM_STEPS.join(', ')}`);
     this.faults.inject(userCode, step, parseFault(fault));
   }
 
@@ -213,7 +213,7 @@ export class EkoSimulator {
     for (const shape of SIM_SHAPES[this.contract]) {
       app.route({
         method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-        url: `${EKO_SIM_PREFIX}${shape.path}`,
+        url: `${SIM_PATH_PREFIX}${shape.path}`,
         handler: (request, reply) => this.ekycCall(shape, request, reply),
       });
     }
