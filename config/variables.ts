@@ -109,6 +109,12 @@ export const VARIABLES: VariableDoc[] = [
     usedBy: ['worker', 'dev'],
   },
   {
+    name: 'EKYC_TEMPORAL_UI_PORT',
+    meaning: "ekyc dev: the Temporal UI's port",
+    default: 'Temporal port + 1000 (8233)',
+    usedBy: ['dev'],
+  },
+  {
     name: 'EKYC_DATA_DIR',
     meaning: "ekyc dev's data folder (Temporal SQLite, dev keys)",
     default: '.data',

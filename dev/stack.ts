@@ -1,4 +1,267 @@
-// Not built yet: see the open issues.
-export async function runDevCommand(): Promise<never> {
-  throw new Error('not implemented yet');
+// `ekyc dev` (`npm start`): the whole local stack in one process tree — the Temporal dev server with its UI
+// (SQLite under the data folder, search attributes registered, UI codec endpoint set), the codec server, the
+// Eko and RD-service simulators (unless EKO_BASE_URL points at a real Eko), the worker, and the API with the
+// agent page. Ctrl-C stops everything; a second start resumes the same sessions.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve, join } from 'node:path';
+import { generateKeyPairSync, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import { createJwtVerifier } from '../auth/jwt.js';
+import { createDataConverter } from '../codec/data-converter.js';
+import { loadOrCreateDevCodecConfig } from '../codec/dev-key.js';
+import { AesGcmPayloadCodec } from '../codec/payload-codec.js';
+import { buildCodecServer } from '../codec/server.js';
+import { startApi } from '../api/main.js';
+import { printJson } from '../client/output.js';
+import {
+  ConfigError,
+  EKO_SIM_DEV_CREDENTIALS,
+  intIn,
+  loadApiConfig,
+  loadCodecServerConfig,
+  loadEkoConfig,
+  loadTemporalConfig,
+  loadWorkerMetricsPort,
+  readVariable,
+  type Env,
+} from '../config/index.js';
+import { createLogger, type Logger } from '../observability/logger.js';
+import { startSimulators } from '../sim/main.js';
+import { PinoTemporalLogger } from '../worker/temporal-logger.js';
+import { createEkycWorker } from '../worker/worker.js';
+import { startDevServer } from './temporal-server.js';
+import { z } from 'zod';
+
+export const DEV_JWT_ISSUER = 'ekyc-dev';
+export const DEV_JWT_AUDIENCE = 'fingpay-ekyc';
+
+export interface DevStackUrls {
+  agentPage: string;
+  api: string;
+  temporalUi: string | null;
+  temporal: string;
+  codecServer: string;
+  workerMetrics: string | null;
+  ekoSimulator: string | null;
+  rdService: string | null;
+}
+
+export interface DevStack {
+  urls: DevStackUrls;
+  /** A dev token with every scope (ekyc:admin ekyc:ops), signed by the stack's own dev key. */
+  devToken: string;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+/** The stack's own signing key for dev tokens, kept under the data folder so tokens survive a restart. */
+function loadOrCreateDevJwtKey(dataDir: string): { privateKey: KeyObject; publicPem: string } {
+  const path = join(dataDir, 'dev-jwt-key.pem');
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(readFileSync(path, 'utf8'));
+  } catch {
+    privateKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    writeFileSync(path, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+  }
+  const publicPem = createPublicKey(privateKey).export({ format: 'pem', type: 'spki' }).toString();
+  return { privateKey, publicPem };
+}
+
+export function mintDevToken(
+  privateKey: KeyObject,
+  scope: string,
+  extra: Record<string, string> = {},
+): Promise<string> {
+  return new SignJWT({ scope, ...extra })
+    .setProtectedHeader({ alg: 'ES256' })
+    .setIssuer(DEV_JWT_ISSUER)
+    .setAudience(DEV_JWT_AUDIENCE)
+    .setSubject('dev-operator')
+    .setIssuedAt()
+    .setExpirationTime('12h')
+    .sign(privateKey);
+}
+
+function temporalPorts(env: Env): { port: number; uiPort: number } {
+  const address = env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+  const m = /^(?:127\.0\.0\.1|localhost):(\d{1,5})$/.exec(address);
+  if (!m) throw new ConfigError('TEMPORAL_ADDRESS', 'ekyc dev runs its own Temporal on loopback: use 127.0.0.1:<port>');
+  const port = Number(m[1]);
+  const uiPort = readVariable(env, 'EKYC_TEMPORAL_UI_PORT', intIn(1, 65_535, port + 1000));
+  return { port, uiPort };
+}
+
+export async function startDevStack(
+  env: Env = process.env,
+  logger: Logger = createLogger('ekyc-dev', env),
+): Promise<DevStack> {
+  const dataDir = resolve(
+    readVariable(
+      env,
+      'EKYC_DATA_DIR',
+      z
+        .string()
+        .optional()
+        .transform((d) => d ?? '.data'),
+    ),
+  );
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const { port: temporalPort, uiPort } = temporalPorts(env);
+  const codecPort = readVariable(env, 'EKYC_CODEC_PORT', intIn(0, 65_535, 8888));
+  const codecConfig = loadOrCreateDevCodecConfig(dataDir, env);
+  const jwtKey = loadOrCreateDevJwtKey(dataDir);
+  const uiUrl = `http://127.0.0.1:${uiPort}`;
+  const stops: { name: string; stop: () => Promise<unknown> }[] = [];
+  const stopAll = async () => {
+    for (const { name, stop } of stops.reverse()) {
+      try {
+        await stop();
+      } catch (err) {
+        logger.error({ component: name, errMessage: (err as Error).message }, 'stop failed');
+      }
+    }
+    stops.length = 0;
+  };
+
+  try {
+    // The stack verifies its own dev tokens; the UI origin (both spellings of loopback) may call the codec server.
+    const devEnv: Env = {
+      ...env,
+      EKYC_JWT_JWKS_URL: undefined,
+      EKYC_JWT_PUBLIC_KEY: jwtKey.publicPem,
+      EKYC_JWT_ISSUER: DEV_JWT_ISSUER,
+      EKYC_JWT_AUDIENCE: DEV_JWT_AUDIENCE,
+      EKYC_CODEC_CORS_ORIGINS: env.EKYC_CODEC_CORS_ORIGINS ?? `${uiUrl},http://localhost:${uiPort}`,
+      EKYC_CODEC_PORT: String(codecPort),
+      TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+    };
+
+    const codecServerConfig = loadCodecServerConfig(devEnv);
+    const codecServer = await buildCodecServer({
+      codec: new AesGcmPayloadCodec(codecConfig),
+      auth: createJwtVerifier(codecServerConfig.jwt),
+      corsOrigins: codecServerConfig.corsOrigins,
+      logger: logger.child({ component: 'codec-server' }),
+    });
+    await codecServer.listen({ host: '127.0.0.1', port: codecPort });
+    stops.push({ name: 'codec-server', stop: () => codecServer.close() });
+    const codecUrl = `http://127.0.0.1:${codecPort}`;
+
+    const temporal = await startDevServer({
+      ip: '127.0.0.1',
+      port: temporalPort,
+      uiPort,
+      dbFilename: join(dataDir, 'temporal.sqlite'),
+      codecEndpoint: codecUrl,
+      env: env as NodeJS.ProcessEnv,
+    });
+    stops.push({ name: 'temporal', stop: () => temporal.stop() });
+
+    let ekoSimulator: string | null = null;
+    let rdService: string | null = null;
+    if (!env.EKO_BASE_URL) {
+      const sims = await startSimulators(devEnv, logger.child({ component: 'sim' }));
+      stops.push({ name: 'simulators', stop: () => sims.stop() });
+      ekoSimulator = sims.info.eko.baseUrl;
+      rdService = (sims.info as { rd?: { url: string } }).rd?.url ?? null;
+      Object.assign(devEnv, {
+        EKO_BASE_URL: sims.info.eko.baseUrl,
+        EKO_AADHAAR_PUBLIC_KEY: sims.info.eko.publicKey,
+        EKO_API_CONTRACT: sims.info.eko.contract,
+        EKO_DEVELOPER_KEY: env.EKO_DEVELOPER_KEY ?? EKO_SIM_DEV_CREDENTIALS.developerKey,
+        EKO_ACCESS_KEY: env.EKO_ACCESS_KEY ?? EKO_SIM_DEV_CREDENTIALS.accessKey,
+        EKO_INITIATOR_ID: env.EKO_INITIATOR_ID ?? EKO_SIM_DEV_CREDENTIALS.initiatorId,
+      });
+    }
+
+    const temporalConfig = loadTemporalConfig(devEnv);
+    const metricsPort = loadWorkerMetricsPort(devEnv);
+    try {
+      Runtime.install({
+        logger: new PinoTemporalLogger(logger.child({ component: 'worker' })),
+        ...(metricsPort
+          ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${metricsPort}` } } } }
+          : {}),
+      });
+    } catch {
+      // A Runtime exists already (e.g. the stack is embedded in a test process).
+    }
+    const connection = await NativeConnection.connect(temporalConfig.connection);
+    stops.push({ name: 'worker-connection', stop: () => connection.close() });
+    const worker: Worker = await createEkycWorker({
+      connection,
+      namespace: temporalConfig.namespace,
+      taskQueue: temporalConfig.taskQueue,
+      activities: createActivities({ eko: loadEkoConfig(devEnv), logger: logger.child({ component: 'activities' }) }),
+      dataConverter: createDataConverter(codecConfig),
+      identity: `ekyc-dev-${process.pid}`,
+    });
+    const running = worker.run();
+    stops.push({
+      name: 'worker',
+      stop: async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running;
+      },
+    });
+
+    const api = await startApi({
+      api: loadApiConfig({ ...devEnv, EKYC_API_HOST: devEnv.EKYC_API_HOST ?? '127.0.0.1' }),
+      temporal: temporalConfig,
+      codec: codecConfig,
+      logger: logger.child({ component: 'api' }),
+    });
+    stops.push({ name: 'api', stop: () => api.close() });
+
+    const devToken = await mintDevToken(jwtKey.privateKey, 'ekyc:admin ekyc:ops');
+    return {
+      dataDir,
+      devToken,
+      urls: {
+        agentPage: `${api.url}/#token=${devToken}`,
+        api: api.url,
+        temporalUi: temporal.uiUrl,
+        temporal: temporal.address,
+        codecServer: codecUrl,
+        workerMetrics: metricsPort ? `http://127.0.0.1:${metricsPort}/metrics` : null,
+        ekoSimulator,
+        rdService,
+      },
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+export async function runDevCommand(env: Env = process.env): Promise<void> {
+  const logger = createLogger('ekyc-dev', env);
+  const stack = await startDevStack(env, logger);
+  printJson({ urls: stack.urls, devToken: stack.devToken, dataDir: stack.dataDir });
+  process.stderr.write(
+    [
+      '',
+      'fingpay-ekyc local stack is up:',
+      `  agent page     ${stack.urls.agentPage.replace(/#token=.*/, '#token=<dev token>')}`,
+      `  Temporal UI    ${stack.urls.temporalUi ?? '(headless)'}`,
+      `  codec server   ${stack.urls.codecServer}`,
+      `  API            ${stack.urls.api}`,
+      stack.urls.ekoSimulator ? `  Eko simulator  ${stack.urls.ekoSimulator}` : '  Eko            EKO_BASE_URL',
+      '  The dev token (ekyc:admin ekyc:ops) is in the JSON on stdout. Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+  await new Promise<void>((resolveStop) => {
+    const stop = () => resolveStop();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    process.once('SIGHUP', stop);
+  });
+  process.stderr.write('ekyc dev: stopping…\n');
+  await stack.stop();
+  logger.flush();
 }
