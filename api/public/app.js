@@ -273,7 +273,8 @@ function useManualLocation(message) {
 function toggleManualLocation(open) {
   $('manual-location').hidden = !open;
   $('manual-location-toggle').setAttribute('aria-expanded', String(open));
-  $('manual-location-toggle').textContent = open ? 'Use my location instead' : 'Type it instead';
+  // Once the field is open, "Use my location" is the way back; one control per choice.
+  $('manual-location-toggle').hidden = open;
 }
 
 function readStartForm() {
@@ -722,10 +723,8 @@ function wire() {
     locate();
   });
   $('manual-location-toggle').addEventListener('click', () => {
-    const open = $('manual-location').hidden;
-    toggleManualLocation(open);
-    if (open) $('latlong').focus();
-    else locate();
+    toggleManualLocation(true);
+    $('latlong').focus();
   });
   $('aadhaar-toggle').addEventListener('click', () => {
     const input = $('aadhaar');
