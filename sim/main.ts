@@ -4,9 +4,12 @@ import { loadEkoSimConfig, type Env } from '../config/index.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { printJson } from '../client/output.js';
 import { EkoSimulator } from './eko-sim.js';
+import { RdServiceSimulator, type RdMode } from './rd-sim.js';
 
 export interface SimInfo {
   eko: { baseUrl: string; publicKey: string; contract: string };
+  /** The RD-service simulator, on the first free port of 11100-11120, where the agent page looks for it. */
+  rd?: { url: string; mode: RdMode };
 }
 
 export interface RunningSimulators {
@@ -32,7 +35,12 @@ export async function startSimulators(env: Env = process.env, logger?: Logger): 
   const stops: (() => Promise<void>)[] = [() => eko.stop()];
   const info: SimInfo = { eko: { baseUrl: eko.baseUrl, publicKey: eko.publicKeySpkiBase64, contract: eko.contract } };
 
-  // ---- RD-service simulator: start it here, push its stop onto `stops` and add its URL to `info`. ----
+  const rd = await RdServiceSimulator.start({ host: '127.0.0.1' }).catch(async (err) => {
+    await eko.stop();
+    throw err;
+  });
+  stops.push(() => rd.stop());
+  info.rd = { url: rd.url, mode: rd.currentMode };
 
   return {
     eko,
