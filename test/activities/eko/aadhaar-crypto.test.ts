@@ -9,7 +9,10 @@ const EKO_KEY_A =
 
 /** Node 20 refuses PKCS#1 v1.5 private decryption, so decrypt raw and read the `00 02 PS 00 M` block here. */
 function decryptRaw(cipherBase64: string, privateKey: KeyObject): { block: Buffer; message: Buffer } {
-  const block = privateDecrypt({ key: privateKey, padding: constants.RSA_NO_PADDING }, Buffer.from(cipherBase64, 'base64'));
+  const block = privateDecrypt(
+    { key: privateKey, padding: constants.RSA_NO_PADDING },
+    Buffer.from(cipherBase64, 'base64'),
+  );
   const separator = block.indexOf(0, 2);
   return { block, message: block.subarray(separator + 1) };
 }
@@ -24,7 +27,9 @@ describe('Aadhaar encryption', () => {
 
   it('round-trips through a PKCS#1 v1.5 block (00 02, at least 8 non-zero padding bytes, 00, the 12 digits)', () => {
     const aadhaar = syntheticAadhaar();
-    const publicKey = parseAadhaarPublicKey(keys2048.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'));
+    const publicKey = parseAadhaarPublicKey(
+      keys2048.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
+    );
     const { block, message } = decryptRaw(encryptAadhaar(aadhaar, publicKey), keys2048.privateKey);
     expect(block.length).toBe(256);
     expect(block[0]).toBe(0x00);
@@ -36,7 +41,9 @@ describe('Aadhaar encryption', () => {
   });
 
   it('gives 172 base64 characters under a 1024-bit key, as with Eko’s published keys', () => {
-    const publicKey = parseAadhaarPublicKey(keys1024.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'));
+    const publicKey = parseAadhaarPublicKey(
+      keys1024.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
+    );
     const cipher = encryptAadhaar(syntheticAadhaar(), publicKey);
     expect(cipher).toMatch(/^[A-Za-z0-9+/]{171}=$/);
   });
