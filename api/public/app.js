@@ -90,6 +90,9 @@ function friendly(rule, field) {
 }
 
 function setBusy(button, busy, busyLabel) {
+  // Nothing else may start meanwhile, cancelling included.
+  $('cancel').disabled = busy;
+  if (busy) $('cancel-confirm').hidden = true;
   if (busy) {
     button.dataset.label = button.textContent;
     button.textContent = busyLabel;
