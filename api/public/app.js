@@ -494,6 +494,7 @@ async function onResend() {
     }
   } finally {
     state.busy = false;
+    $('cancel').disabled = false;
     button.removeAttribute('aria-busy');
   }
   await refresh();
@@ -607,9 +608,12 @@ async function onCapture() {
   try {
     const result = await capture(state.rd);
     if (result.errCode !== 0) {
+      // 720 is the RD spec's "Device not ready": usually a loose cable, not the finger.
+      const advice =
+        result.errCode === 720 ? 'Check that the scanner is plugged in, then capture again.' : 'Please capture again.';
       showMessage(
         'fp-error',
-        `The scanner reported: ${result.errInfo || 'capture failed'} (code ${result.errCode}). Please capture again.`,
+        `The scanner reported: ${result.errInfo || 'capture failed'} (code ${result.errCode}). ${advice}`,
       );
     } else {
       state.pid = result.pidData;
@@ -621,6 +625,7 @@ async function onCapture() {
     findScanner();
   } finally {
     state.busy = false;
+    $('cancel').disabled = false;
     button.removeAttribute('aria-busy');
     button.disabled = !state.rd;
     if (!state.pid) button.textContent = button.dataset.label || 'Capture fingerprint';

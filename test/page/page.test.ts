@@ -181,6 +181,7 @@ describe('agent page against a fake API', () => {
     expect(await p.textContent('#otp-notice')).toMatch(/new OTP has been sent to \*+3210/);
     expect(await p.textContent('#resend-info')).toMatch(/2 resends left/);
     expect(await p.isDisabled('#resend')).toBe(true);
+    expect(await p.isEnabled('#cancel')).toBe(true);
   });
 
   it('tells an expired OTP apart and disables verifying it', async () => {
@@ -256,7 +257,10 @@ describe('agent page against a fake API', () => {
     rd.setMode('deviceError');
     await p.click('#capture');
     await p.waitForSelector('#fp-error:not([hidden])');
-    expect(await p.textContent('#fp-error')).toMatch(/Device not ready \(code 720\)/);
+    expect(await p.textContent('#fp-error')).toMatch(
+      /Device not ready \(code 720\)\. Check that the scanner is plugged in/,
+    );
+    expect(await p.isEnabled('#cancel')).toBe(true);
     expect(await p.isHidden('#submit-fp')).toBe(true);
     expect(await p.isEnabled('#capture')).toBe(true);
     await screenshot(p, 'page-fingerprint-device-error');
