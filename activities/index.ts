@@ -20,6 +20,20 @@ function cancellation(): CallOptions {
   }
 }
 
+/** Eko calls by step and outcome, and their latency: through the Temporal Runtime's meter (worker /metrics). */
+function recordCall(step: EkoStep, outcome: string, durationMs: number): void {
+  let meter;
+  try {
+    meter = Context.current().metricMeter;
+  } catch {
+    return; // called directly, outside an activity
+  }
+  meter.createCounter('ekyc_eko_calls', 'calls', 'Eko calls by step and outcome').add(1, { step, outcome });
+  meter
+    .createHistogram('ekyc_eko_latency', 'int', 'ms', 'Eko call latency by step')
+    .record(Math.round(durationMs), { step });
+}
+
 function attempt(): number | undefined {
   try {
     return Context.current().info.attempt;
@@ -43,10 +57,15 @@ export function createActivities(deps: ActivityDeps): EkycActivities {
     try {
       const result = await call(cancellation());
       log?.info({ ...base, outcome: 'ok', durationMs: Date.now() - started }, 'eko call succeeded');
+      recordCall(step, 'ok', Date.now() - started);
       return result;
     } catch (err) {
-      if (!(err instanceof EkoError)) throw err;
+      if (!(err instanceof EkoError)) {
+        recordCall(step, 'error', Date.now() - started);
+        throw err;
+      }
       const { failure } = err;
+      recordCall(step, failure.type, Date.now() - started);
       log?.warn(
         {
           ...base,

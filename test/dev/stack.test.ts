@@ -77,7 +77,7 @@ function cli(args: string[], env: NodeJS.ProcessEnv, input?: string) {
 
 /** Processes whose command line mentions `needle` (the dev server's own port is unique to this test). */
 function processesMatching(needle: string): string[] {
-  const res = spawnSync('pgrep', ['-af', needle], { encoding: 'utf8' });
+  const res = spawnSync('pgrep', ['-af', '--', needle], { encoding: 'utf8' });
   return res.stdout
     .split('\n')
     .filter((l) => l.includes(needle) && !l.includes('pgrep'))
