@@ -1,0 +1,70 @@
+// The pre-bundled workflow code (what `npm run build` writes to dist/workflow-bundle.js) runs sessions, and
+// carries the project's failure converter into the sandbox so failure messages are encrypted too.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, type Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { createActivities } from '../../activities/index.js';
+import type { EkoSimulator } from '../../sim/eko-sim.js';
+import { bundleWorkflows } from '../../worker/bundle.js';
+import { createEkycWorker } from '../../worker/worker.js';
+import { ekoConfigFor, newAgent, startSim } from '../sim/eko-fixtures.js';
+import { connectClient, startEkyc, testDataConverter, waitForStage } from '../workflows/harness.js';
+
+let dir: string;
+let sim: EkoSimulator;
+let client: Client;
+let closeClient: () => Promise<void>;
+let connection: NativeConnection;
+let worker: Worker;
+let running: Promise<void>;
+const taskQueue = `ekyc-bundle-${process.pid}-${Date.now()}`;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ekyc-bundle-'));
+  const codePath = join(dir, 'workflow-bundle.js');
+  await writeFile(codePath, await bundleWorkflows(new DefaultLogger('WARN')));
+  sim = await startSim();
+  ({ client, close: closeClient } = await connectClient());
+  connection = await NativeConnection.connect({ address: inject('temporalAddress') });
+  worker = await createEkycWorker({
+    connection,
+    namespace: inject('temporalNamespace'),
+    taskQueue,
+    activities: createActivities({ eko: ekoConfigFor(sim) }),
+    dataConverter: testDataConverter(),
+    workflowBundle: { codePath },
+    shutdownGraceTime: '1s',
+  });
+  running = worker.run();
+});
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await connection?.close();
+  await closeClient?.();
+  await sim?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('pre-bundled workflow code', () => {
+  it('runs a session from the bundle file', async () => {
+    const handle = await startEkyc(client, taskQueue, newAgent(sim));
+    await waitForStage(handle, 'AWAITING_OTP');
+    await handle.cancel();
+  });
+
+  it('encodes the failure of an ended session, so its message is encrypted in history', async () => {
+    const agent = newAgent(sim, { activated: false });
+    const handle = await startEkyc(client, taskQueue, agent);
+    await handle.result().catch(() => undefined);
+    const events = (await handle.fetchHistory()).events ?? [];
+    const failed = events.find((e) => e.workflowExecutionFailedEventAttributes)!;
+    const failure = failed.workflowExecutionFailedEventAttributes!.failure!;
+    expect(failure.message).toBe('Encoded failure');
+    expect(failure.encodedAttributes).toBeTruthy();
+  });
+});
