@@ -20,7 +20,7 @@ import {
   type JwtVerifier,
   type VerifiedToken,
 } from '../auth/jwt.js';
-import type { EkycClient } from '../client/index.js';
+import type { EkycClient, StepOptions } from '../client/index.js';
 import { EkycClientError } from '../client/errors.js';
 import type { EkycInput, UpdateOutcome } from '../common/domain.js';
 import { ValidationError } from '../common/validation.js';
@@ -224,10 +224,21 @@ export function buildApi(options: ApiOptions): FastifyInstance {
 
       v1.post(
         '/ekyc/:userCode/otp',
-        { schema: { params: schemas.userCodeParams, body: schemas.otpBody, response: { 200: schemas.updateOutcome } } },
+        {
+          schema: {
+            params: schemas.userCodeParams,
+            headers: schemas.stepHeaders,
+            body: schemas.otpBody,
+            response: { 200: schemas.updateOutcome },
+          },
+        },
         async (request: FastifyRequest<{ Params: UserCodeParams; Body: { otp: string } }>, reply) => {
           const { userCode } = request.params;
-          const outcome = await step('otp', () => client.submitOtp(userCode, request.body.otp), outcomeLabel);
+          const outcome = await step(
+            'otp',
+            () => client.submitOtp(userCode, request.body.otp, stepOptions(request)),
+            outcomeLabel,
+          );
           return answer(reply, outcome, 'OTP not accepted');
         },
       );
@@ -237,13 +248,18 @@ export function buildApi(options: ApiOptions): FastifyInstance {
         {
           schema: {
             params: schemas.userCodeParams,
+            headers: schemas.stepHeaders,
             body: { ...schemas.emptyBody, type: ['object', 'null'] },
             response: { 200: schemas.updateOutcome },
           },
         },
         async (request: FastifyRequest<{ Params: UserCodeParams }>, reply) => {
           const { userCode } = request.params;
-          const outcome = await step('resend', () => client.requestOtpResend(userCode), outcomeLabel);
+          const outcome = await step(
+            'resend',
+            () => client.requestOtpResend(userCode, stepOptions(request)),
+            outcomeLabel,
+          );
           return answer(reply, outcome, 'OTP not resent');
         },
       );
@@ -254,6 +270,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
           bodyLimit: BIOMETRIC_BODY_LIMIT_BYTES,
           schema: {
             params: schemas.userCodeParams,
+            headers: schemas.stepHeaders,
             body: schemas.biometricBody,
             response: { 200: schemas.updateOutcome },
           },
@@ -262,7 +279,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
           const { userCode } = request.params;
           const outcome = await step(
             'biometric',
-            () => client.submitBiometric(userCode, request.body.pidData),
+            () => client.submitBiometric(userCode, request.body.pidData, stepOptions(request)),
             outcomeLabel,
           );
           return answer(reply, outcome, 'Biometric not accepted');
@@ -294,6 +311,11 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   );
 
   return app;
+}
+
+function stepOptions(request: FastifyRequest): StepOptions {
+  const key = request.headers['idempotency-key'];
+  return typeof key === 'string' ? { updateId: key } : {};
 }
 
 /** `ekyc:admin` acts on any session; `ekyc:agent` only on the one its `user_code` claim names. */

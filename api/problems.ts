@@ -5,6 +5,7 @@ import { TokenError } from '../auth/jwt.js';
 import {
   EkycAlreadyCompletedError,
   EkycNotFoundError,
+  EkycStepPendingError,
   EkycWrongStageError,
   TemporalUnavailableError,
 } from '../client/errors.js';
@@ -89,6 +90,16 @@ export function problemFor(err: unknown): ProblemResponse | null {
         detail: err.message,
         ...(err.stage ? { stage: err.stage } : {}),
       }),
+    };
+  }
+  if (err instanceof EkycStepPendingError) {
+    return {
+      problem: problem(503, err.code, 'The step is still running', {
+        detail:
+          'the session took the request but its outcome is not known yet; poll the status, or repeat the request with the same Idempotency-Key',
+        updateId: err.updateId,
+      }),
+      headers: { 'retry-after': String(UNAVAILABLE_RETRY_AFTER_SECONDS) },
     };
   }
   if (err instanceof TemporalUnavailableError) {

@@ -17,6 +17,12 @@ export const userCodeParams = {
   properties: { userCode },
 } as const;
 
+/** `Idempotency-Key`: a repeated step request with the same key joins the first one (its Temporal update id). */
+export const stepHeaders = {
+  type: 'object',
+  properties: { 'idempotency-key': { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,64}$' } },
+} as const;
+
 export const startBody = {
   type: 'object',
   required: ['userCode', 'customerId', 'aadhaar', 'latlong', 'bankCode'],
@@ -115,6 +121,7 @@ const RULE_BY_FIELD: Record<string, string> = {
   pidData: RULES.pidData,
   reason: 'must be a string of at most 200 characters',
   policy: 'must be an object',
+  'idempotency-key': 'must be 1-64 letters, digits, "_", ".", ":" or "-"',
 };
 
 /** Fastify (ajv) schema errors in the `{ field, rule }` wording of common/validation.ts. */

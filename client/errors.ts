@@ -42,3 +42,16 @@ export class TemporalUnavailableError extends EkycClientError {
     super('TEMPORAL_UNAVAILABLE', `Temporal unavailable: ${detail}`);
   }
 }
+
+/**
+ * The session took the message, but its outcome (an Eko call, possibly retrying) was not known within the call
+ * timeout. The step goes on: poll `status`, or repeat the call with the same update id to get its outcome.
+ */
+export class EkycStepPendingError extends EkycClientError {
+  constructor(
+    readonly userCode: string,
+    readonly updateId: string,
+  ) {
+    super('STEP_PENDING', `the step is still running for agent ${userCode}; poll the status or retry with the same id`);
+  }
+}

@@ -1,12 +1,15 @@
 // The client library for backends: one typed method per step of an agent's eKYC session. Input is validated
 // here, before anything reaches Temporal, and every failure comes out as one of the typed errors of ./errors.ts.
+import { randomUUID } from 'node:crypto';
 import {
   Client,
   Connection,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
+  WorkflowUpdateStage,
   type WorkflowExecutionDescription,
   type WorkflowHandle,
+  type WorkflowUpdateHandle,
 } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import {
@@ -32,6 +35,7 @@ import {
   EkycAlreadyCompletedError,
   EkycClientError,
   EkycNotFoundError,
+  EkycStepPendingError,
   EkycWrongStageError,
   TemporalUnavailableError,
 } from './errors.js';
@@ -64,6 +68,14 @@ export interface CancelResult {
   workflowId: string;
   cancelRequested: true;
 }
+
+export interface StepOptions {
+  /** Idempotency: the same id on a repeated call joins the first call's update (1-64 of A-Z a-z 0-9 _ . : -). */
+  updateId?: string;
+}
+
+const UPDATE_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+const UPDATE_ID_RULE = 'must be 1-64 letters, digits, "_", ".", ":" or "-"';
 
 export interface EkycClientOptions {
   client: Client;
@@ -168,25 +180,33 @@ export class EkycClient {
   }
 
   /** Enters the OTP and waits for the outcome of its verification. */
-  async submitOtp(userCode: string, otp: string): Promise<UpdateOutcome> {
+  async submitOtp(userCode: string, otp: string, options: StepOptions = {}): Promise<UpdateOutcome> {
     validateUserCode(userCode);
     const arg = validateOtpArg({ otp });
-    return this.update(userCode, (h) => h.executeUpdate(submitOtpUpdate, { args: [arg] }));
+    return this.update(userCode, options, (h, updateId) =>
+      h.startUpdate(submitOtpUpdate, { args: [arg], updateId, waitForStage: WorkflowUpdateStage.ACCEPTED }),
+    );
   }
 
   /** Asks for a new OTP; the outcome says when the cooldown or the limit stands in the way. */
-  async requestOtpResend(userCode: string): Promise<UpdateOutcome> {
+  async requestOtpResend(userCode: string, options: StepOptions = {}): Promise<UpdateOutcome> {
     validateUserCode(userCode);
-    return this.update(userCode, (h) =>
-      h.executeUpdate(requestOtpResendUpdate, { args: [{} as Record<string, never>] }),
+    return this.update(userCode, options, (h, updateId) =>
+      h.startUpdate(requestOtpResendUpdate, {
+        args: [{} as Record<string, never>],
+        updateId,
+        waitForStage: WorkflowUpdateStage.ACCEPTED,
+      }),
     );
   }
 
   /** Hands over the RD service's PidData and waits for the outcome of the biometric step. */
-  async submitBiometric(userCode: string, pidData: string): Promise<UpdateOutcome> {
+  async submitBiometric(userCode: string, pidData: string, options: StepOptions = {}): Promise<UpdateOutcome> {
     validateUserCode(userCode);
     const arg = validateBiometricArg({ pidData });
-    return this.update(userCode, (h) => h.executeUpdate(submitBiometricUpdate, { args: [arg] }));
+    return this.update(userCode, options, (h, updateId) =>
+      h.startUpdate(submitBiometricUpdate, { args: [arg], updateId, waitForStage: WorkflowUpdateStage.ACCEPTED }),
+    );
   }
 
   /** The session's state (no PII). */
@@ -226,13 +246,23 @@ export class EkycClient {
     await this.ownedConnection?.close();
   }
 
+  /**
+   * Sends an update and waits for its outcome. The update id makes a repeated call (after a timeout, say) join
+   * the same update instead of asking again: Temporal answers it with the first one's outcome.
+   */
   private async update(
     userCode: string,
-    send: (handle: WorkflowHandle) => Promise<UpdateOutcome>,
+    options: StepOptions,
+    start: (handle: WorkflowHandle, updateId: string) => Promise<WorkflowUpdateHandle<UpdateOutcome>>,
   ): Promise<UpdateOutcome> {
+    const updateId = options.updateId ?? randomUUID();
+    if (!UPDATE_ID.test(updateId)) throw new ValidationError([{ field: 'updateId', rule: UPDATE_ID_RULE }]);
     return this.call(async () => {
+      let started = false;
       try {
-        return await send(this.client.workflow.getHandle(workflowIdFor(userCode)));
+        const update = await start(this.client.workflow.getHandle(workflowIdFor(userCode)), updateId);
+        started = true;
+        return await update.result();
       } catch (err) {
         const rejection = validatorRejection(err);
         if (rejection?.type === VALIDATOR_REJECTION.wrongStage) {
@@ -245,6 +275,8 @@ export class EkycClient {
           );
         }
         if (err instanceof WorkflowNotFoundError) throw await this.explainClosed(userCode, err);
+        // Taken by the session, but its outcome did not come in time: the step is still running.
+        if (started && unavailableReason(err)) throw new EkycStepPendingError(userCode, updateId);
         throw err;
       }
     });

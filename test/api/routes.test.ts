@@ -6,7 +6,8 @@ import { buildApi } from '../../api/app.js';
 import { RULES } from '../../common/validation.js';
 import { workflowIdFor } from '../../common/domain.js';
 import { badChecksumAadhaar, pidData, syntheticUserCode, type Agent } from '../sim/eko-fixtures.js';
-import { startClientHarness, type ClientHarness } from '../client/harness.js';
+import { startClientHarness, temporalConfig, testCodecConfig, type ClientHarness } from '../client/harness.js';
+import { EkycClient } from '../../client/index.js';
 import { createTestIssuer, type TestIssuer } from '../support/jwt.js';
 import { capturingLogger } from './support.js';
 
@@ -211,6 +212,53 @@ describe('POST /v1/ekyc/{userCode}/otp', () => {
     const agent = { userCode: syntheticUserCode(), aadhaar: '', customerId: '' };
     const res = await post(agent, '/otp', { otp: '123456' });
     expect(res.statusCode).toBe(404);
+  });
+});
+
+describe('slow steps and Idempotency-Key', () => {
+  it('answers 503 STEP_PENDING when the outcome is slower than the call timeout; the same key later gets it', async () => {
+    const impatient = await EkycClient.connect({
+      temporal: temporalConfig(h.ekyc.taskQueue),
+      codec: testCodecConfig(),
+      callTimeoutMs: 2_000,
+    });
+    const slowApi = buildApi({
+      client: impatient,
+      auth: issuer.config,
+      logger: capturingLogger().logger,
+      publicDir: null,
+    });
+    try {
+      const agent = h.newAgent();
+      await startSession(agent);
+      // Eko answers only after 2.9 s: the outcome cannot arrive within the impatient client's 2 s.
+      h.sim.injectFault(agent.userCode, 'verifyOtp', { kind: 'latency', ms: 2_900 });
+      const headers = { ...(await as(agent)), 'idempotency-key': 'page-otp-1' };
+      const payload = { otp: h.sim.currentOtp(agent.userCode) };
+      const url = `/v1/ekyc/${agent.userCode}/otp`;
+      const pending = await slowApi.inject({ method: 'POST', url, payload, headers });
+      expect(pending.statusCode).toBe(503);
+      expect(pending.json()).toMatchObject({ code: 'STEP_PENDING' });
+      expect(Number(pending.headers['retry-after'])).toBeGreaterThan(0);
+      const joined = await api.inject({ method: 'POST', url, payload, headers });
+      expect(joined.statusCode).toBe(200);
+      expect(joined.json()).toMatchObject({ accepted: true, stage: 'AWAITING_BIOMETRIC' });
+    } finally {
+      await slowApi.close();
+      await impatient.close();
+    }
+  });
+
+  it('answers 400 naming idempotency-key when it is malformed', async () => {
+    const agent = h.newAgent();
+    const res = await api.inject({
+      method: 'POST',
+      url: `/v1/ekyc/${agent.userCode}/otp`,
+      payload: { otp: '123456' },
+      headers: { ...(await as(agent)), 'idempotency-key': 'no spaces allowed' },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors).toEqual([{ field: 'idempotency-key', rule: expect.any(String) }]);
   });
 });
 

@@ -2,14 +2,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   EkycAlreadyCompletedError,
+  EkycClient,
   EkycNotFoundError,
+  EkycStepPendingError,
   EkycWrongStageError,
   ValidationError,
 } from '../../client/index.js';
 import { workflowIdFor } from '../../common/domain.js';
 import { EKO_USER_CODE_SA, EKYC_STAGE_SA } from '../../workflows/messages.js';
 import { pidData, syntheticUserCode } from '../sim/eko-fixtures.js';
-import { startClientHarness, type ClientHarness } from './harness.js';
+import { startClientHarness, temporalConfig, testCodecConfig, type ClientHarness } from './harness.js';
 
 let h: ClientHarness;
 beforeAll(async () => {
@@ -165,5 +167,48 @@ describe('EkycClient on a real Temporal server', () => {
     const history = JSON.stringify(await h.ekyc.client.workflow.getHandle(workflowId).fetchHistory());
     expect(history.includes(agent.aadhaar)).toBe(false);
     expect(history.includes(agent.customerId)).toBe(false);
+  });
+
+  it('repeating a step with the same update id returns the first outcome instead of asking Eko again', async () => {
+    const agent = h.newAgent();
+    await h.ekyc.startEkyc(h.input(agent));
+    await h.waitForStage(agent.userCode, 'AWAITING_OTP');
+    const wrong = h.sim.currentOtp(agent.userCode) === '000000' ? '111111' : '000000';
+    const verifyCalls = () =>
+      h.sim.ledger().filter((e) => e.userCode === agent.userCode && e.step === 'verifyOtp').length;
+    const first = await h.ekyc.submitOtp(agent.userCode, wrong, { updateId: 'otp-try-1' });
+    const again = await h.ekyc.submitOtp(agent.userCode, wrong, { updateId: 'otp-try-1' });
+    expect(again).toEqual(first);
+    expect(first.attemptsLeft).toBe(2);
+    expect(verifyCalls()).toBe(1);
+  });
+
+  it('an outcome slower than the call timeout is EkycStepPendingError, and the step goes on', async () => {
+    const agent = h.newAgent();
+    await h.ekyc.startEkyc(h.input(agent));
+    await h.waitForStage(agent.userCode, 'AWAITING_OTP');
+    // Eko answers only after 2.9 s: the outcome cannot arrive within the impatient client's 2 s.
+    h.sim.injectFault(agent.userCode, 'verifyOtp', { kind: 'latency', ms: 2_900 });
+    const impatient = await EkycClient.connect({
+      temporal: temporalConfig(h.ekyc.taskQueue),
+      codec: testCodecConfig(),
+      callTimeoutMs: 2_000,
+    });
+    const otp = h.sim.currentOtp(agent.userCode)!;
+    try {
+      const err = await thrown(impatient.submitOtp(agent.userCode, otp, { updateId: 'slow-otp' }));
+      expect(err).toBeInstanceOf(EkycStepPendingError);
+    } finally {
+      await impatient.close();
+    }
+    // Joining the same update gives its outcome once Eko answers.
+    const outcome = await h.ekyc.submitOtp(agent.userCode, otp, { updateId: 'slow-otp' });
+    expect(outcome).toMatchObject({ accepted: true, stage: 'AWAITING_BIOMETRIC' });
+  });
+
+  it('rejects an update id outside the allowed characters', async () => {
+    const err = await thrown(h.ekyc.requestOtpResend(syntheticUserCode(), { updateId: 'has spaces' }));
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).errors[0].field).toBe('updateId');
   });
 });
