@@ -77,7 +77,7 @@ describe('ending a session', () => {
     const agent = h.newAgent();
     const handle = await h.start(agent);
     await waitForStage(handle, 'AWAITING_OTP');
-    h.sim.injectFault(agent.userCode, 'verifyOtp', { kind: 'latency', ms: 1_500 });
+    h.sim.injectFault(agent.userCode, 'verifyOtp', { kind: 'latency', ms: 5_000 });
     await handle.signal(otpSignal, { otp: h.sim.currentOtp(agent.userCode)! });
     await waitForStage(handle, 'VERIFYING_OTP');
     await handle.signal(cancelSignal, { reason: 'stop' });
