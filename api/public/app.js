@@ -85,6 +85,13 @@ function plural(n, one, many) {
   return `${n} ${n === 1 ? one : many}`;
 }
 
+/** Server texts ("the OTP expired and no resends are left") as a sentence: capital first, full stop last. */
+function sentence(text) {
+  const t = String(text ?? '').trim();
+  if (!t) return '';
+  return t[0].toUpperCase() + t.slice(1) + (/[.!?]$/.test(t) ? '' : '.');
+}
+
 function friendly(rule, field) {
   return FRIENDLY[rule] ?? `${LABELS[field] ?? field} ${rule}.`;
 }
@@ -111,7 +118,9 @@ function show(screen) {
   for (const section of document.querySelectorAll('section[data-screen]'))
     section.hidden = section.dataset.screen !== screen;
   const stage = state.status?.stage;
-  const step = STEP_OF_SCREEN[screen] ?? STEP_OF_STAGE[stage] ?? null;
+  // A session that ended without completing has no "done" steps to show.
+  const unfinished = screen === 'result' && stage !== 'COMPLETED';
+  const step = unfinished ? null : (STEP_OF_SCREEN[screen] ?? STEP_OF_STAGE[stage] ?? null);
   const order = ['start', 'otp', 'fingerprint', 'result'];
   const finished = screen === 'result' && stage === 'COMPLETED';
   for (const li of document.querySelectorAll('.steps li')) {
@@ -198,7 +207,7 @@ function describe(err) {
     if (err.status === 0) return err.problem?.title ?? 'network error';
     if (err.problem?.code === 'EKO_UNAVAILABLE') return 'Eko is not answering right now (nothing was used up)';
     if (err.status === 503) return 'the service is busy';
-    return err.message;
+    return err.message.replace(/[.\s]+$/, ''); // it sits inside a sentence
   }
   return 'unexpected error';
 }
@@ -363,7 +372,8 @@ function otpRejection(outcome) {
   const left = outcome.attemptsLeft;
   if (code === 'OTP_EXPIRED') return 'This OTP has expired. Ask for a new OTP below.';
   if (code === 'NO_OTP_ATTEMPTS_LEFT') return 'No attempts are left for this OTP. Ask for a new OTP below.';
-  const base = code === 'EkoOtpRejected' ? 'That OTP is not correct.' : outcome.reason || 'The OTP was not accepted.';
+  const base =
+    code === 'EkoOtpRejected' ? 'That OTP is not correct.' : sentence(outcome.reason) || 'The OTP was not accepted.';
   // The attempts left are shown under the field already; only their end needs saying here.
   if (left === 0) return `${base} No attempts are left for this OTP: ask for a new OTP below.`;
   return `${base} Check the SMS and try again.`;
@@ -477,7 +487,7 @@ async function onResend() {
   try {
     const outcome = await state.api.resendOtp(state.userCode);
     if (outcome.accepted === false) {
-      state.otpMessage = outcome.reason || 'A new OTP could not be sent.';
+      state.otpMessage = sentence(outcome.reason) || 'A new OTP could not be sent.';
     } else {
       state.otpMessage = null;
       $('otp').value = '';
@@ -645,9 +655,9 @@ async function onSubmitFingerprint() {
   try {
     const outcome = await state.api.submitBiometric(state.userCode, pidData);
     if (!outcome.accepted) {
-      const left = outcome.attemptsLeft;
-      const tail = typeof left === 'number' ? ` ${plural(left, 'submission', 'submissions')} left.` : '';
-      showMessage('fp-error', `${outcome.reason || 'The fingerprint was not accepted.'} Please capture again.${tail}`);
+      // The submissions left are shown under the message already.
+      const reason = sentence(outcome.reason) || 'The fingerprint was not accepted.';
+      showMessage('fp-error', `${reason} Please capture again.`);
     }
   } catch (err) {
     if (handleAuthError(err)) return;
@@ -677,7 +687,7 @@ function showResult() {
       'eKYC completed',
       `Agent ${s.userCode} completed eKYC on ${when(s.completedAt)}. You can close this page.`,
     ],
-    FAILED: ['bad', 'eKYC did not go through', s.lastError?.message || 'Eko did not accept the eKYC.'],
+    FAILED: ['bad', 'eKYC did not go through', sentence(s.lastError?.message) || 'Eko did not accept the eKYC.'],
     EXPIRED: ['bad', 'The eKYC session expired', 'It was not finished in time. You can start again.'],
     CANCELLED: ['bad', 'eKYC cancelled', 'This eKYC was cancelled. You can start again.'],
   }[s.stage];

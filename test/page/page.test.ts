@@ -290,6 +290,44 @@ describe('agent page against a fake API', () => {
     ]);
   });
 
+  it('shows a rejected fingerprint with the submissions left, and asks for another capture', async () => {
+    const p = await open();
+    await startSession(p, api);
+    api.setStage(USER_CODE, 'AWAITING_BIOMETRIC');
+    await p.reload();
+    await visible(p, 'fingerprint');
+    await p.waitForSelector('#capture:not([disabled])');
+    await p.click('#capture');
+    await p.waitForSelector('#submit-fp:not([hidden])');
+    api.rejectBiometrics = 1;
+    await p.click('#submit-fp');
+    await p.waitForSelector('#fp-error:not([hidden])');
+    expect(await p.textContent('#fp-error')).toBe('Eko did not accept the fingerprint. Please capture again.');
+    expect(await p.isHidden('#submit-fp')).toBe(true);
+    expect(await p.textContent('#fp-attempts')).toBe('2 submissions left.');
+    await screenshot(p, 'page-fingerprint-rejected');
+    await p.click('#capture');
+    await p.waitForSelector('#submit-fp:not([hidden])');
+    await p.click('#submit-fp');
+    await visible(p, 'result');
+  });
+
+  it('explains a failed session with its reason and offers to start again', async () => {
+    const p = await open();
+    await startSession(p, api);
+    api.setStage(USER_CODE, 'FAILED', {
+      lastError: { code: 'OTP_ATTEMPTS_EXHAUSTED', message: 'every OTP attempt was used' },
+    });
+    await p.reload();
+    await visible(p, 'result');
+    expect(await p.textContent('#result-title')).toBe('eKYC did not go through');
+    expect(await p.textContent('#result-text')).toBe('Every OTP attempt was used.');
+    expect(await p.isVisible('#restart')).toBe(true);
+    expect(await p.isHidden('#cancel-area')).toBe(true);
+    expect(await p.locator('.steps li.done').count()).toBe(0);
+    await screenshot(p, 'page-result-failed');
+  });
+
   it('resumes on the fingerprint screen, and on the result, after a reload', async () => {
     const p = await open();
     await startSession(p, api);

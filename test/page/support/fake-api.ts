@@ -38,6 +38,8 @@ export class FakeApi {
   /** Tokens the fake refuses with 401. Any other bearer token is accepted. */
   readonly revokedTokens = new Set<string>();
   readonly requests: { method: string; path: string }[] = [];
+  /** How many of the next biometric submissions Eko "rejects" whatever the capture. */
+  rejectBiometrics = 0;
   private otpCounter = 100000;
 
   private constructor(
@@ -155,7 +157,8 @@ export class FakeApi {
     if (action === 'POST /biometric') {
       const { pidData } = validateBiometricArg(body);
       if (s.stage !== 'AWAITING_BIOMETRIC') return send(res, 409, problem(409, 'WRONG_STAGE', 'Not possible now'));
-      if (!checkPidData(pidData).ok) {
+      if (!checkPidData(pidData).ok || this.rejectBiometrics > 0) {
+        this.rejectBiometrics = Math.max(0, this.rejectBiometrics - 1);
         s.biometricAttemptsLeft -= 1;
         const reason = 'Eko did not accept the fingerprint';
         return this.refuse(res, 422, s, 'EkoBiometricRejected', reason, s.biometricAttemptsLeft);
