@@ -27,6 +27,8 @@ export interface EkycWorkerOptions {
   identity?: string;
   /** How long in-flight Eko calls may finish after shutdown is requested before they are cancelled. */
   shutdownGraceTime?: string | number;
+  /** Sessions kept in the worker's cache; the SDK's default grows with the heap limit (docs/PERFORMANCE.md). */
+  maxCachedWorkflows?: number;
 }
 
 export async function createEkycWorker(opts: EkycWorkerOptions): Promise<Worker> {
@@ -40,6 +42,7 @@ export async function createEkycWorker(opts: EkycWorkerOptions): Promise<Worker>
     activities: withHeartbeats(opts.activities),
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     shutdownGraceTime: opts.shutdownGraceTime ?? '20s',
+    ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
   });
 }
 
