@@ -15,9 +15,9 @@ import { OUTCOME_CODE } from '../workflows/messages.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 /** Retry hint when Temporal (or the token key set) is out of reach. */
-export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+export const RETRY_AFTER_UNAVAILABLE_SECONDS = 5;
 /** Retry hint when Eko kept failing for a whole step. */
-export const EKO_UNAVAILABLE_RETRY_AFTER_SECONDS = 30;
+export const RETRY_AFTER_EKO_DOWN_SECONDS = 30;
 
 export interface Problem {
   type: string;
@@ -66,7 +66,7 @@ export function problemFor(err: unknown): ProblemResponse | null {
     if (err.reason === 'unavailable') {
       return {
         problem: problem(503, 'AUTH_UNAVAILABLE', 'Token keys unavailable', { detail: err.message }),
-        headers: { 'retry-after': String(UNAVAILABLE_RETRY_AFTER_SECONDS) },
+        headers: { 'retry-after': String(RETRY_AFTER_UNAVAILABLE_SECONDS) },
       };
     }
     const error = err.reason === 'missing' ? '' : ', error="invalid_token"';
@@ -99,13 +99,13 @@ export function problemFor(err: unknown): ProblemResponse | null {
           'the session took the request but its outcome is not known yet; poll the status, or repeat the request with the same Idempotency-Key',
         updateId: err.updateId,
       }),
-      headers: { 'retry-after': String(UNAVAILABLE_RETRY_AFTER_SECONDS) },
+      headers: { 'retry-after': String(RETRY_AFTER_UNAVAILABLE_SECONDS) },
     };
   }
   if (err instanceof TemporalUnavailableError) {
     return {
       problem: problem(503, err.code, 'Service temporarily unavailable', { detail: err.message }),
-      headers: { 'retry-after': String(UNAVAILABLE_RETRY_AFTER_SECONDS) },
+      headers: { 'retry-after': String(RETRY_AFTER_UNAVAILABLE_SECONDS) },
     };
   }
   return null;
@@ -133,7 +133,7 @@ export function notAcceptedProblem(outcome: UpdateOutcome, title: string, now = 
     case OUTCOME_CODE.ekoUnavailable:
       return {
         problem: problem(503, code, 'Eko is unavailable; nothing was used up, try again', fields),
-        headers: { 'retry-after': String(EKO_UNAVAILABLE_RETRY_AFTER_SECONDS) },
+        headers: { 'retry-after': String(RETRY_AFTER_EKO_DOWN_SECONDS) },
       };
     case OUTCOME_CODE.wrongStage:
       return { problem: problem(409, code, 'Not possible in the current stage', fields) };
