@@ -121,3 +121,35 @@ describe('the agent web page', () => {
     expect(res.headers['referrer-policy']).toBe('no-referrer');
   });
 });
+
+describe('unexpected failures', () => {
+  it('answer 500 problem+json without details, and log the error type but not the request', async () => {
+    const { logger, lines } = capturingLogger();
+    const app = buildApi({
+      client: standInClient({
+        submitOtp: async () => {
+          throw new TypeError('something broke');
+        },
+      }),
+      auth: issuer.config,
+      logger,
+      publicDir: null,
+    });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/ekyc/12345678/otp',
+      payload: { otp: '246810' },
+      headers: { authorization: `Bearer ${await issuer.agentToken('12345678')}` },
+    });
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toEqual({
+      type: 'urn:fingpay-ekyc:problem:internal',
+      title: 'Internal error',
+      status: 500,
+      code: 'INTERNAL',
+    });
+    const log = lines.join('\n');
+    expect(log).toContain('TypeError');
+    expect(log.includes('246810')).toBe(false);
+  });
+});
