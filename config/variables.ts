@@ -1,150 +1,235 @@
-// Every environment variable the project reads, in one list: the README's configuration table, the
-// deployment files (.env.example, docker-compose.yml) and their tests are checked against it.
+// Every environment variable the project reads, in one list. The README's configuration table is generated
+// from it (`npm run docs:config`), and the deployment files and the source code are checked against it.
+
+export type Reader = 'worker' | 'api' | 'codec-server' | 'cli' | 'sim' | 'dev' | 'compose' | 'container';
 
 export interface VariableDoc {
   name: string;
   meaning: string;
   default: string;
-  /** Which processes read it. */
-  usedBy: ('worker' | 'api' | 'codec-server' | 'cli' | 'sim' | 'dev')[];
+  usedBy: Reader[];
 }
 
-const ALL: VariableDoc['usedBy'] = ['worker', 'api', 'codec-server', 'cli', 'dev'];
-const CLIENTS: VariableDoc['usedBy'] = ['worker', 'api', 'cli', 'dev'];
+const TEMPORAL_CLIENTS: Reader[] = ['worker', 'api', 'cli'];
+const ALL: Reader[] = ['worker', 'api', 'codec-server', 'cli', 'dev'];
 
 export const VARIABLES: VariableDoc[] = [
-  { name: 'TEMPORAL_ADDRESS', meaning: 'Temporal frontend address', default: 'localhost:7233', usedBy: CLIENTS },
-  { name: 'TEMPORAL_NAMESPACE', meaning: 'Temporal namespace', default: 'default', usedBy: CLIENTS },
-  { name: 'TEMPORAL_API_KEY', meaning: 'Temporal Cloud API key', default: 'none', usedBy: CLIENTS },
-  { name: 'TEMPORAL_TLS', meaning: 'force TLS on or off', default: 'on with an API key', usedBy: CLIENTS },
-  { name: 'TEMPORAL_TLS_CLIENT_CERT_PATH', meaning: 'mTLS client certificate', default: 'none', usedBy: CLIENTS },
-  { name: 'TEMPORAL_TLS_CLIENT_KEY_PATH', meaning: 'mTLS client key', default: 'none', usedBy: CLIENTS },
+  // Temporal connection, read by @temporalio/envconfig
+  {
+    name: 'TEMPORAL_ADDRESS',
+    meaning: 'Temporal frontend `host:port`; `ekyc dev` runs its own server on this loopback port',
+    default: '`localhost:7233`',
+    usedBy: [...TEMPORAL_CLIENTS, 'dev'],
+  },
+  { name: 'TEMPORAL_NAMESPACE', meaning: 'Temporal namespace', default: '`default`', usedBy: TEMPORAL_CLIENTS },
+  {
+    name: 'TEMPORAL_API_KEY',
+    meaning: 'Temporal Cloud API key (turns TLS on)',
+    default: 'none',
+    usedBy: TEMPORAL_CLIENTS,
+  },
+  {
+    name: 'TEMPORAL_TLS',
+    meaning: 'force TLS on (`true`) or off (`false`)',
+    default: 'on with an API key or client certificate',
+    usedBy: TEMPORAL_CLIENTS,
+  },
+  {
+    name: 'TEMPORAL_TLS_CLIENT_CERT_PATH',
+    meaning: 'mTLS client certificate (PEM file)',
+    default: 'none',
+    usedBy: TEMPORAL_CLIENTS,
+  },
+  {
+    name: 'TEMPORAL_TLS_CLIENT_KEY_PATH',
+    meaning: 'mTLS client key (PEM file)',
+    default: 'none',
+    usedBy: TEMPORAL_CLIENTS,
+  },
   {
     name: 'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
-    meaning: 'CA of the server certificate',
-    default: 'system',
-    usedBy: CLIENTS,
+    meaning: "CA of the server's certificate",
+    default: 'system roots',
+    usedBy: TEMPORAL_CLIENTS,
   },
-  { name: 'TEMPORAL_TLS_SERVER_NAME', meaning: 'TLS server name override', default: 'none', usedBy: CLIENTS },
-  { name: 'EKYC_TASK_QUEUE', meaning: 'task queue', default: 'fingpay-ekyc', usedBy: CLIENTS },
+  { name: 'TEMPORAL_TLS_SERVER_NAME', meaning: 'TLS server name override', default: 'none', usedBy: TEMPORAL_CLIENTS },
   {
-    name: 'EKO_BASE_URL',
-    meaning: 'Eko base URL, version segment included',
-    default: 'https://staging.eko.in/ekoapi/v3',
-    usedBy: ['worker', 'dev'],
+    name: 'EKYC_TASK_QUEUE',
+    meaning: 'task queue of the workflow and its activities',
+    default: '`fingpay-ekyc`',
+    usedBy: TEMPORAL_CLIENTS,
   },
-  { name: 'EKO_DEVELOPER_KEY', meaning: 'Eko developer_key', default: 'required', usedBy: ['worker', 'sim', 'dev'] },
-  {
-    name: 'EKO_ACCESS_KEY',
-    meaning: 'Eko access key (signs secret-key)',
-    default: 'required',
-    usedBy: ['worker', 'sim', 'dev'],
-  },
-  { name: 'EKO_INITIATOR_ID', meaning: 'Eko initiator_id', default: 'required', usedBy: ['worker', 'sim', 'dev'] },
-  {
-    name: 'EKO_AADHAAR_PUBLIC_KEY',
-    meaning: "Eko's RSA public key (base64 DER SPKI or PEM)",
-    default: 'required',
-    usedBy: ['worker', 'dev'],
-  },
-  { name: 'EKO_API_CONTRACT', meaning: 'v3 or eps-2026-06', default: 'v3', usedBy: ['worker', 'sim', 'dev'] },
-  { name: 'EKO_TIMEOUT_MS', meaning: 'per-request timeout', default: '15000', usedBy: ['worker', 'dev'] },
-  {
-    name: 'EKYC_CODEC_KEYS',
-    meaning: 'payload encryption keys, id:base64(32 bytes), comma-separated',
-    default: 'required outside ekyc dev',
-    usedBy: ALL,
-  },
-  { name: 'EKYC_CODEC_KEY_ID', meaning: 'key id for new payloads', default: 'first in EKYC_CODEC_KEYS', usedBy: ALL },
-  { name: 'EKYC_LOG_LEVEL', meaning: 'log level', default: 'info', usedBy: ALL },
-  { name: 'EKYC_API_PORT', meaning: 'HTTP API and agent page port', default: '8080', usedBy: ['api', 'dev'] },
-  { name: 'EKYC_API_HOST', meaning: 'HTTP API listen address', default: '0.0.0.0', usedBy: ['api'] },
   {
     name: 'EKYC_TEMPORAL_TIMEOUT_MS',
-    meaning: 'bound on each Temporal call of the API and the CLI (then 503 / TEMPORAL_UNAVAILABLE)',
-    default: '30000',
+    meaning:
+      'bound on each Temporal call of the API and the CLI (100–300000); beyond it the API answers 503 with `Retry-After`, the CLI fails with `TEMPORAL_UNAVAILABLE`',
+    default: '`30000`',
     usedBy: ['api', 'cli'],
+  },
+  // Eko
+  {
+    name: 'EKO_BASE_URL',
+    meaning: 'Eko base URL, version segment included; unset under `ekyc dev`, the Eko simulator stands in',
+    default: '`https://staging.eko.in/ekoapi/v3`',
+    usedBy: ['worker', 'dev'],
+  },
+  {
+    name: 'EKO_DEVELOPER_KEY',
+    meaning: "Eko's `developer_key`",
+    default: 'required (sim and dev: `sim-developer-key`)',
+    usedBy: ['worker', 'sim', 'dev'],
+  },
+  {
+    name: 'EKO_ACCESS_KEY',
+    meaning: 'Eko access key, which signs `secret-key`',
+    default: 'required (sim and dev: `sim-access-key`)',
+    usedBy: ['worker', 'sim', 'dev'],
+  },
+  {
+    name: 'EKO_INITIATOR_ID',
+    meaning: "Eko's `initiator_id` (10-digit registered mobile)",
+    default: 'required (sim and dev: `9000000000`)',
+    usedBy: ['worker', 'sim', 'dev'],
+  },
+  {
+    name: 'EKO_AADHAAR_PUBLIC_KEY',
+    meaning: "Eko's RSA public key for the Aadhaar field: base64 DER SubjectPublicKeyInfo as Eko publishes it, or PEM",
+    default: 'required',
+    usedBy: ['worker'],
+  },
+  {
+    name: 'EKO_API_CONTRACT',
+    meaning: "`v3` (Eko's current paths and fields) or `eps-2026-06` (the early eps.eko.in pages)",
+    default: '`v3`',
+    usedBy: ['worker', 'sim', 'dev'],
+  },
+  {
+    name: 'EKO_TIMEOUT_MS',
+    meaning: 'per-request timeout of an Eko call (100–120000)',
+    default: '`15000`',
+    usedBy: ['worker'],
+  },
+  {
+    name: 'EKO_SIM_PORT',
+    meaning: "the Eko simulator's port on 127.0.0.1 (`ekyc sim`, `ekyc dev`; 0 = any free port)",
+    default: '`8090`',
+    usedBy: ['sim', 'dev'],
+  },
+  // Payload encryption
+  {
+    name: 'EKYC_CODEC_KEYS',
+    meaning:
+      'payload encryption keys, `id:base64(32 bytes)`, comma-separated; keep retired keys listed until their histories are gone',
+    default: 'required (`ekyc dev`: a key file under `EKYC_DATA_DIR`)',
+    usedBy: ALL,
+  },
+  {
+    name: 'EKYC_CODEC_KEY_ID',
+    meaning: 'id of the key new payloads are encrypted with',
+    default: 'first in `EKYC_CODEC_KEYS`',
+    usedBy: ALL,
+  },
+  // Surfaces
+  {
+    name: 'EKYC_API_HOST',
+    meaning: '`ekyc api`: listen address',
+    default: '`0.0.0.0` (`ekyc dev`: `127.0.0.1`)',
+    usedBy: ['api', 'dev'],
+  },
+  {
+    name: 'EKYC_API_PORT',
+    meaning: '`ekyc api`: port of the HTTP API and the agent page (0 = any free port)',
+    default: '`8080`',
+    usedBy: ['api', 'dev'],
   },
   {
     name: 'EKYC_JWT_JWKS_URL',
-    meaning: 'JWKS URL for bearer tokens',
-    default: 'one of JWKS URL or public key',
+    meaning: "JWKS URL of the bearer tokens' issuer (API and codec server)",
+    default: 'this or `EKYC_JWT_PUBLIC_KEY` (`ekyc dev`: its own dev key)',
     usedBy: ['api', 'codec-server'],
   },
   {
     name: 'EKYC_JWT_PUBLIC_KEY',
-    meaning: 'PEM public key for bearer tokens',
-    default: 'one of JWKS URL or public key',
+    meaning: "the issuer's public key, PEM (SPKI) or a JWK as JSON, instead of a JWKS URL",
+    default: 'this or `EKYC_JWT_JWKS_URL`',
     usedBy: ['api', 'codec-server'],
   },
   {
     name: 'EKYC_JWT_ISSUER',
-    meaning: 'expected iss of bearer tokens',
-    default: 'required',
+    meaning: 'expected `iss` of bearer tokens',
+    default: 'required for `ekyc api` and `ekyc codec-server`',
     usedBy: ['api', 'codec-server'],
   },
   {
     name: 'EKYC_JWT_AUDIENCE',
-    meaning: 'expected aud of bearer tokens',
-    default: 'required',
+    meaning: 'expected `aud` of bearer tokens',
+    default: 'required for `ekyc api` and `ekyc codec-server`',
     usedBy: ['api', 'codec-server'],
   },
-  {
-    name: 'EKYC_CODEC_HOST',
-    meaning: 'codec server listen address',
-    default: '0.0.0.0',
-    usedBy: ['codec-server', 'dev'],
-  },
-  { name: 'EKYC_CODEC_PORT', meaning: 'codec server port', default: '8888', usedBy: ['codec-server', 'dev'] },
+  { name: 'EKYC_CODEC_HOST', meaning: 'codec server listen address', default: '`0.0.0.0`', usedBy: ['codec-server'] },
+  { name: 'EKYC_CODEC_PORT', meaning: 'codec server port', default: '`8888`', usedBy: ['codec-server', 'dev'] },
   {
     name: 'EKYC_CODEC_CORS_ORIGINS',
-    meaning: 'origins (Temporal UI) allowed to call the codec server, comma-separated',
-    default: 'none',
+    meaning:
+      'browser origins (your Temporal UI) allowed to call the codec server, comma-separated, e.g. `http://localhost:8233`',
+    default: 'none (no CORS; `ekyc dev`: its UI)',
     usedBy: ['codec-server', 'dev'],
   },
   {
     name: 'EKYC_METRICS_PORT',
-    meaning: "worker's Prometheus endpoint port (Temporal Runtime and eKYC metrics)",
-    default: '9464',
+    meaning: "worker's Prometheus endpoint (Temporal Runtime and eKYC metrics); 0 turns it off",
+    default: '`9464`',
     usedBy: ['worker', 'dev'],
   },
   {
-    name: 'EKYC_TEMPORAL_UI_PORT',
-    meaning: "ekyc dev: the Temporal UI's port",
-    default: 'Temporal port + 1000 (8233)',
-    usedBy: ['dev'],
+    name: 'EKYC_LOG_LEVEL',
+    meaning: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent` (JSON logs on stderr, PII redacted)',
+    default: '`info`',
+    usedBy: ALL,
   },
+  // Local stack and deployment
   {
     name: 'EKYC_DATA_DIR',
-    meaning: "ekyc dev's data folder (Temporal SQLite, dev keys)",
-    default: '.data',
+    meaning: '`ekyc dev`: data folder (Temporal SQLite, dev codec key, dev token key)',
+    default: '`.data`',
     usedBy: ['dev'],
   },
-  { name: 'EKO_SIM_PORT', meaning: 'Eko simulator port', default: '8090', usedBy: ['sim', 'dev'] },
   {
-    name: 'EKYC_HEALTHCHECK_URL',
-    meaning: "the container health check's URL (scripts/healthcheck.js)",
-    default: 'http://127.0.0.1:8080/healthz',
-    usedBy: ['worker', 'api', 'codec-server'],
-  },
-  {
-    name: 'EKYC_CODEC_PUBLIC_URL',
-    meaning: "docker compose only: the codec server's address as operators' browsers reach it",
-    default: 'http://localhost:8888',
-    usedBy: ['codec-server'],
-  },
-  {
-    name: 'POSTGRES_PASSWORD',
-    meaning: "docker compose only: password of Temporal's PostgreSQL",
-    default: 'required',
-    usedBy: [],
+    name: 'EKYC_TEMPORAL_UI_PORT',
+    meaning: "`ekyc dev`: the Temporal UI's port",
+    default: 'Temporal port + 1000 (`8233`)',
+    usedBy: ['dev'],
   },
   {
     name: 'TEMPORAL_CLI_PATH',
-    meaning: 'Temporal CLI binary for the dev server',
-    default: '`temporal` on PATH, else the SDK download',
+    meaning: 'Temporal CLI binary for the dev server (`ekyc dev`, tests)',
+    default: '`temporal` on `PATH`, else the SDK downloads it',
     usedBy: ['dev'],
+  },
+  {
+    name: 'EKYC_HEALTHCHECK_URL',
+    meaning: "container health check's URL (`scripts/healthcheck.js`)",
+    default: '`http://127.0.0.1:8080/healthz`',
+    usedBy: ['container'],
+  },
+  {
+    name: 'EKYC_CODEC_PUBLIC_URL',
+    meaning: "docker compose: the codec server's address as operators' browsers reach it (the UI's codec endpoint)",
+    default: '`http://localhost:8888`',
+    usedBy: ['compose'],
+  },
+  {
+    name: 'POSTGRES_PASSWORD',
+    meaning: "docker compose: password of Temporal's PostgreSQL",
+    default: 'required',
+    usedBy: ['compose'],
   },
 ];
 
 export const VARIABLE_NAMES = new Set(VARIABLES.map((v) => v.name));
+
+/** The README's configuration table. */
+export function configurationTable(): string {
+  const rows = VARIABLES.map((v) => `| \`${v.name}\` | ${v.meaning} | ${v.default} | ${v.usedBy.join(', ')} |`);
+  return ['| variable | meaning | default | read by |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}
