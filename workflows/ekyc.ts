@@ -63,6 +63,10 @@ const MAX_IGNORED_SIGNALS = 20;
 // Emitted by the worker's Runtime (Prometheus on EKYC_METRICS_PORT); the SDK skips it while replaying.
 const sessionsEnded = () =>
   metricMeter.createCounter('ekyc_sessions_ended', 'sessions', 'eKYC sessions by final stage');
+const sessionsStarted = () => metricMeter.createCounter('ekyc_sessions_started', 'sessions', 'eKYC sessions started');
+// Outcome is `accepted`, or the failure type / code (e.g. EkoOtpRejected, EKO_UNAVAILABLE): never the OTP.
+const otpAttempts = () =>
+  metricMeter.createCounter('ekyc_otp_attempts', 'attempts', 'OTPs submitted to Eko, by outcome');
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const describeErrors = (err: ValidationError) => err.errors.map((e) => `${e.field} ${e.rule}`).join('; ');
@@ -121,6 +125,7 @@ class EkycSession {
   }
 
   async run(): Promise<EkycResult> {
+    sessionsStarted().add(1);
     upsertSearchAttributes([
       { key: EKO_USER_CODE_SA, value: this.input.userCode },
       { key: EKYC_STAGE_SA, value: this.stage },
@@ -275,6 +280,7 @@ class EkycSession {
   private async verifyOtp(request: Request, otp: string): Promise<void> {
     this.transition('VERIFYING_OTP');
     const result = await this.eko.verifyOtp({ ...this.stepBase('verifyOtp'), ...this.pair!, otp });
+    otpAttempts().add(1, { outcome: result.ok ? 'accepted' : result.error.code });
     if (result.ok) {
       // Verify returns a new pair; Biometric eKYC must carry that one.
       this.pair = { otpRefId: result.value.otpRefId, referenceTid: result.value.referenceTid };

@@ -169,6 +169,11 @@ describe('ekyc dev', () => {
         1,
       );
       expect(await metricValue(urls.workerMetrics!, 'ekyc_eko_calls', 'step="biometric"')).toBeGreaterThanOrEqual(1);
+      expect(await metricValue(urls.workerMetrics!, 'ekyc_sessions_started', '')).toBeGreaterThanOrEqual(1);
+      expect(await metricValue(urls.workerMetrics!, 'ekyc_otp_attempts', 'outcome="accepted"')).toBeGreaterThanOrEqual(
+        1,
+      );
+      expect(await metricValue(urls.workerMetrics!, 'ekyc_eko_latency', 'step="sendOtp"')).toBeGreaterThanOrEqual(1);
 
       expect(processesMatching(`--port ${temporalPort}`).length).toBe(1);
       expect(await stopDev(first.child)).toBe(0);
