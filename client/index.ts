@@ -49,6 +49,7 @@ import {
   submitOtpUpdate,
   VALIDATOR_REJECTION,
 } from '../workflows/messages.js';
+import type { fingpayEkyc } from '../workflows/index.js';
 import { unavailableReason, validatorRejection } from './temporal-errors.js';
 
 export * from './errors.js';
@@ -157,7 +158,7 @@ export class EkycClient {
       if (existing?.status.name === 'COMPLETED') throw new EkycAlreadyCompletedError(valid.userCode);
       let runId: string;
       try {
-        const handle = await this.client.workflow.start(WORKFLOW_TYPE, {
+        const handle = await this.client.workflow.start<typeof fingpayEkyc>(WORKFLOW_TYPE, {
           taskQueue: this.taskQueue,
           workflowId,
           args: [valid],
@@ -174,7 +175,7 @@ export class EkycClient {
         if (err instanceof WorkflowExecutionAlreadyStartedError) throw new EkycAlreadyCompletedError(valid.userCode);
         throw err;
       }
-      // Another caller may have started it between our describe and start: USE_EXISTING returned theirs.
+      // A start racing ours between describe and start is joined by USE_EXISTING and reported as new.
       return { workflowId, runId, stage: 'SENDING_OTP', resumed: false };
     });
   }
