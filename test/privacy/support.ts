@@ -36,6 +36,16 @@ export function captureRuntimeLogs(): LogCapture {
   return logs;
 }
 
+/** Which Temporal server: the run's shared one (globalSetup) unless a test starts its own. */
+export interface TemporalServer {
+  address: string;
+  namespace: string;
+}
+const defaultServer = (): TemporalServer => ({
+  address: inject('temporalAddress'),
+  namespace: inject('temporalNamespace'),
+});
+
 let bundle: Promise<string> | undefined;
 const workflowCode = () => (bundle ??= bundleWorkflows(new DefaultLogger('WARN')));
 
@@ -49,11 +59,12 @@ export async function startWorker(
   taskQueue: string,
   dataConverter: DataConverter,
   log: LogCapture,
+  server: TemporalServer = defaultServer(),
 ): Promise<WorkerRun> {
-  const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
+  const connection = await NativeConnection.connect({ address: server.address });
   const worker = await createEkycWorker({
     connection,
-    namespace: inject('temporalNamespace'),
+    namespace: server.namespace,
     taskQueue,
     activities: createActivities({ eko: ekoConfigFor(sim, { timeoutMs: 5_000 }), logger: log.logger }),
     dataConverter,
@@ -73,9 +84,10 @@ export async function startWorker(
 
 export async function connectClient(
   dataConverter?: DataConverter,
+  server: TemporalServer = defaultServer(),
 ): Promise<{ client: Client; close(): Promise<void> }> {
-  const connection = await Connection.connect({ address: inject('temporalAddress') });
-  const client = new Client({ connection, namespace: inject('temporalNamespace'), dataConverter });
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection, namespace: server.namespace, dataConverter });
   return { client, close: () => connection.close() };
 }
 
@@ -96,13 +108,20 @@ export async function waitForStage(
 ): Promise<EkycStatus> {
   const deadline = Date.now() + timeoutMs;
   let last: EkycStatus | undefined;
+  let lastError: Error | undefined;
   while (Date.now() < deadline) {
-    last = await ekyc.status(userCode).catch(() => undefined);
+    last = await ekyc.status(userCode).catch((err: Error) => {
+      lastError = err;
+      return undefined;
+    });
     if (last?.stage === stage) return last;
     if (last && isFinalStage(last.stage)) break;
     await new Promise((r) => setTimeout(r, 150));
   }
-  throw new Error(`timed out waiting for stage ${stage}; last stage ${last?.stage ?? 'unknown'}`);
+  throw new Error(
+    `timed out waiting for stage ${stage}; last stage ${last?.stage ?? 'unknown'}` +
+      (last ? '' : ` (${lastError?.name}: ${lastError?.message})`),
+  );
 }
 
 /** `temporal workflow show --output json`, as an operator without the codec would read the history. */
