@@ -1,6 +1,7 @@
 // CLI output: one JSON object on stdout per command; human text on stderr.
 import { ValidationError } from '../common/validation.js';
 import { ConfigError } from '../config/index.js';
+import { scrubText } from '../observability/logger.js';
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -22,7 +23,8 @@ export function reportFailure(err: unknown): number {
     code = 'VALIDATION';
     exit = 2;
   }
-  const message = e?.message ?? String(err);
+  // The same masking as the logs: an unexpected error text must not carry an Aadhaar, mobile, PID block or token.
+  const message = scrubText(e?.message ?? String(err));
   printHuman(`ekyc: ${message}`);
   printJson({ error: { code, message, ...(e?.errors ? { errors: e.errors } : {}) } });
   return exit;
