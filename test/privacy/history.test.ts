@@ -12,7 +12,9 @@ import { workflowIdFor, type EkycInput } from '../../common/domain.js';
 import { createDataConverter } from '../../codec/data-converter.js';
 import { AesGcmPayloadCodec, CodecKeyMissingError, ENCODING, METADATA_KEY_ID } from '../../codec/payload-codec.js';
 import { newAgent } from '../sim/eko-fixtures.js';
-import { codecConfig, keyEntry, type LogCapture } from '../codec/helpers.js';
+import { captureLogs, codecConfig, createTestIssuer, keyEntry, type LogCapture } from '../codec/helpers.js';
+import { createJwtVerifier } from '../../auth/jwt.js';
+import { buildCodecServer } from '../../codec/server.js';
 import {
   captureRuntimeLogs,
   connectClient,
@@ -154,6 +156,48 @@ describe('a completed eKYC session', () => {
     // The OTPs and PID data were only ever in update arguments: they too are in history, readable with the key.
     for (const name of ['otp', 'wrongOtp', 'pidMarker', 'aadhaar', 'mobile']) {
       expect({ name, found: containsToken(text, session.secrets[name]) }).toEqual({ name, found: true });
+    }
+  });
+
+  it('decodes for the Temporal CLI through the codec server with an ekyc:ops token, and not without one', async () => {
+    const issuer = await createTestIssuer();
+    const cliCodecLogs = captureLogs('codec-server');
+    const app = await buildCodecServer({
+      codec: new AesGcmPayloadCodec(configA),
+      auth: createJwtVerifier(issuer.jwt),
+      corsOrigins: [],
+      logger: cliCodecLogs.logger,
+    });
+    const endpoint = `${await app.listen({ host: '127.0.0.1', port: 0 })}/{namespace}`;
+    try {
+      const token = await issuer.token({ scope: 'ekyc:ops' });
+      const decoded = await historyViaCli(workflowId, [
+        '--codec-endpoint',
+        endpoint,
+        '--codec-auth',
+        `Bearer ${token}`,
+      ]);
+      // The CLI prints decoded payloads still base64-encoded: the values show once that is undone.
+      const decodedPayloads = payloadsIn(JSON.parse(decoded)).map((p) => p.payload);
+      expect(decodedPayloads.every((p) => encodingOf(p) !== ENCODING)).toBe(true);
+      const { aadhaar, otp, pidMarker } = session.secrets;
+      expect(leakedSecrets(decoded, decodedPayloads, { aadhaar, otp, pidMarker })).toEqual([
+        'aadhaar',
+        'otp',
+        'pidMarker',
+      ]);
+      expect(cliCodecLogs.lines().some((l) => l.route === '/:namespace/decode' && l.namespace === 'default')).toBe(
+        true,
+      );
+      const refused = await historyViaCli(workflowId, ['--codec-endpoint', endpoint]).then(
+        (text) => text,
+        (err: Error) => err.message,
+      );
+      const refusedPayloads = refused.startsWith('{') ? payloadsIn(JSON.parse(refused)).map((p) => p.payload) : [];
+      expect(leakedSecrets(refused, refusedPayloads, session.secrets)).toEqual([]);
+      expect(cliCodecLogs.lines().some((l) => l.status === 401)).toBe(true);
+    } finally {
+      await app.close();
     }
   });
 

@@ -125,7 +125,7 @@ export async function waitForStage(
 }
 
 /** `temporal workflow show --output json`, as an operator without the codec would read the history. */
-export async function historyViaCli(workflowId: string): Promise<string> {
+export async function historyViaCli(workflowId: string, extraArgs: string[] = []): Promise<string> {
   const cli = findTemporalCli();
   if (!cli) throw new Error('the Temporal CLI is not on PATH (nor TEMPORAL_CLI_PATH)');
   const { stdout } = await run(
@@ -141,6 +141,7 @@ export async function historyViaCli(workflowId: string): Promise<string> {
       inject('temporalAddress'),
       '--output',
       'json',
+      ...extraArgs,
     ],
     { maxBuffer: 64 * 1024 * 1024, timeout: 60_000 },
   );
