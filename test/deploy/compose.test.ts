@@ -81,6 +81,8 @@ describe('docker-compose.yml', () => {
     expect(ui.environment?.TEMPORAL_CODEC_ENDPOINT).toContain(
       compose.services['codec-server'].ports?.[0]?.split(':')[0],
     );
+    // The codec server's session cookie carries the ekyc:ops token: the UI must send cross-origin credentials.
+    expect(ui.environment?.TEMPORAL_CODEC_INCLUDE_CREDENTIALS).toBe('true');
   });
 
   it('registers every search attribute the workflow uses', () => {
