@@ -1,0 +1,56 @@
+// Small measuring helpers for the benchmarks: percentiles, CPU time of any process from /proc, a bounded pool.
+import { readFileSync } from 'node:fs';
+
+export interface Summary {
+  n: number;
+  mean: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/** Nearest-rank percentiles (no interpolation: every figure is a value that was measured). */
+export function summarize(samples: number[]): Summary {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (p: number) =>
+    s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] : NaN;
+  const mean = s.length ? s.reduce((a, b) => a + b, 0) / s.length : NaN;
+  return {
+    n: s.length,
+    mean: round(mean),
+    p50: round(at(50)),
+    p95: round(at(95)),
+    p99: round(at(99)),
+    max: round(at(100)),
+  };
+}
+
+export const round = (x: number, digits = 1) => (Number.isFinite(x) ? Math.round(x * 10 ** digits) / 10 ** digits : x);
+export const mib = (bytes: number) => round(bytes / 1024 / 1024);
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** User + system CPU seconds a process has used so far (from /proc/<pid>/stat), or NaN if it cannot be read. */
+export function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may hold spaces; fields after ") " start at field 3.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Runs `task(i)` for i in [0, n) with at most `concurrency` in flight. */
+export async function pool(n: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(n, concurrency) }, async () => {
+    while (next < n) await task(next++);
+  });
+  await Promise.all(lanes);
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

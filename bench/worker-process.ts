@@ -1,0 +1,81 @@
+// A benchmark worker in a process of its own, so its RSS is its own. `ekyc` runs the product's worker as
+// `ekyc worker` builds it (createEkycWorker, the Eko activities, the encrypting data converter, pino logging,
+// Prometheus metrics); `baseline` runs the no-op workflow of bench/baseline on the SDK's defaults. The parent
+// (bench/workers.ts) talks to it over the IPC channel: `ready`, `otpSent` (baseline), `memory` (after a GC).
+import { Worker, NativeConnection, Runtime } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import { createDataConverter } from '../codec/data-converter.js';
+import { loadCodecConfig, loadEkoConfig, loadWorkerMetricsPort } from '../config/index.js';
+import { createLogger } from '../observability/logger.js';
+import { PinoTemporalLogger } from '../worker/temporal-logger.js';
+import { createEkycWorker } from '../worker/worker.js';
+import { createBaselineActivities } from './baseline/activities.js';
+import type { FromWorker, ToWorker } from './workers.js';
+
+const env = process.env;
+const kind = env.BENCH_WORKER_KIND;
+const send = (message: FromWorker) => process.send?.(message);
+
+async function main() {
+  if (kind !== 'ekyc' && kind !== 'baseline') throw new Error('BENCH_WORKER_KIND must be ekyc or baseline');
+  const logger = createLogger(`bench-worker-${kind}`, env);
+  const metricsPort = kind === 'ekyc' ? loadWorkerMetricsPort(env) : 0;
+  Runtime.install({
+    logger: new PinoTemporalLogger(logger),
+    shutdownSignals: ['SIGINT', 'SIGTERM'],
+    ...(metricsPort
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${metricsPort}` } } } }
+      : {}),
+  });
+  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS! });
+  const maxCachedWorkflows = env.BENCH_MAX_CACHED ? Number(env.BENCH_MAX_CACHED) : undefined;
+  const common = {
+    connection,
+    namespace: env.TEMPORAL_NAMESPACE ?? 'default',
+    taskQueue: env.BENCH_TASK_QUEUE!,
+    workflowBundle: { codePath: env.BENCH_BUNDLE! },
+    identity: `bench-${kind}-${process.pid}`,
+  };
+  const worker =
+    kind === 'ekyc'
+      ? await createEkycWorker({
+          ...common,
+          activities: createActivities({ eko: loadEkoConfig(env), logger }),
+          dataConverter: createDataConverter(loadCodecConfig(env)),
+          shutdownGraceTime: '5s',
+          ...(maxCachedWorkflows !== undefined ? { maxCachedWorkflows } : {}),
+        })
+      : await Worker.create({
+          ...common,
+          activities: createBaselineActivities(Number(env.BENCH_LATENCY_MS ?? 0), (userCode) =>
+            send({ type: 'otpSent', userCode }),
+          ),
+          shutdownGraceTime: '5s',
+          ...(maxCachedWorkflows !== undefined ? { maxCachedWorkflows } : {}),
+        });
+
+  process.on('message', (message: ToWorker) => {
+    if (message.type === 'memory') {
+      (globalThis as { gc?: () => void }).gc?.();
+      const m = process.memoryUsage();
+      send({ type: 'memory', rss: m.rss, heapUsed: m.heapUsed, external: m.external });
+    } else if (message.type === 'stop' && worker.getState() === 'RUNNING') {
+      worker.shutdown();
+    }
+  });
+  // If the driver dies, so does its worker.
+  process.on('disconnect', () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+  });
+  const running = worker.run();
+  send({ type: 'ready', pid: process.pid, maxCachedWorkflows: worker.options.maxCachedWorkflows });
+  await running;
+  await connection.close();
+  logger.flush();
+  process.disconnect?.();
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,221 @@
+// The parent's side of bench/worker-process.ts: pre-built workflow bundles (so a worker starts, and restarts, in
+// a second or two without webpack), spawning, RSS from /proc, GC'd heap figures, graceful stop and SIGKILL.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DefaultLogger, bundleWorkflowCode } from '@temporalio/worker';
+import { FAILURE_CONVERTER_PATH } from '../codec/data-converter.js';
+import { bundleWorkflows } from '../worker/bundle.js';
+import { WORKFLOWS_PATH } from '../worker/worker.js';
+import type { EkoSimulator } from '../sim/eko-sim.js';
+import { CREDENTIALS } from '../test/sim/eko-fixtures.js';
+import { freePort } from '../dev/ports.js';
+
+export type WorkerKind = 'ekyc' | 'baseline';
+export type ToWorker = { type: 'memory' } | { type: 'stop' };
+export type FromWorker =
+  | { type: 'ready'; pid: number; maxCachedWorkflows: number }
+  | { type: 'otpSent'; userCode: string }
+  | { type: 'memory'; rss: number; heapUsed: number; external: number };
+
+export const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const BASELINE_WORKFLOWS = fileURLToPath(new URL('./baseline/workflows.ts', import.meta.url));
+
+/**
+ * BENCH-ONLY payload key (the benchmark's synthetic agents are all it protects). The encryption itself is what
+ * production runs: AES-256-GCM through the same data converter.
+ */
+export const BENCH_CODEC_KEYS = 'bench-only:+6nJkFttGFNTLqZNjU6mGXhE1rrzfc+c1grvPSqrpNU=';
+
+export interface Bundles {
+  ekyc: string;
+  baseline: string;
+}
+
+/**
+ * `BENCH_EXPERIMENT=zod-free-workflow` bundles the product's workflow against bench/experiments/validation-without-zod.ts
+ * instead of common/validation.ts: only to measure what zod costs per workflow instance (docs/PERFORMANCE.md).
+ */
+export const EXPERIMENT = process.env.BENCH_EXPERIMENT === 'zod-free-workflow' ? 'zod-free-workflow' : null;
+
+async function ekycBundleCode(logger: DefaultLogger): Promise<string> {
+  if (!EXPERIMENT) return bundleWorkflows(logger);
+  const validation = fileURLToPath(new URL('../common/validation.ts', import.meta.url));
+  const replacement = fileURLToPath(new URL('./experiments/validation-without-zod.ts', import.meta.url));
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+    logger,
+    webpackConfigHook: (config) => {
+      config.resolve = {
+        ...config.resolve,
+        alias: { ...(config.resolve?.alias as object), [validation]: replacement },
+      };
+      return config;
+    },
+  });
+  return code;
+}
+
+/** A workflow bundle written to a temporary file: the product's (as `npm run build` makes it), or the baseline's. */
+export async function buildBundle(kind: WorkerKind): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'ekyc-bench-'));
+  const logger = new DefaultLogger('WARN');
+  const file = join(dir, `${kind}-bundle.js`);
+  const code =
+    kind === 'ekyc'
+      ? await ekycBundleCode(logger)
+      : (await bundleWorkflowCode({ workflowsPath: BASELINE_WORKFLOWS, logger })).code;
+  await writeFile(file, code);
+  return file;
+}
+
+export async function buildBundles(): Promise<Bundles> {
+  return { ekyc: await buildBundle('ekyc'), baseline: await buildBundle('baseline') };
+}
+
+export interface WorkerSpec {
+  kind: WorkerKind;
+  temporalAddress: string;
+  namespace?: string;
+  taskQueue: string;
+  bundlePath: string;
+  /** The ekyc worker's Eko (the simulator). */
+  sim?: EkoSimulator;
+  /** EKO_TIMEOUT_MS for the ekyc worker. */
+  ekoTimeoutMs?: number;
+  /** Added per activity by the baseline worker (the simulator's latencyMs in the compared run). */
+  latencyMs?: number;
+  maxCachedWorkflows?: number;
+  /** Extra node flags, e.g. --expose-gc, --cpu-prof. */
+  nodeFlags?: string[];
+  logLevel?: string;
+}
+
+export interface BenchWorker {
+  kind: WorkerKind;
+  child: ChildProcess;
+  pid: number;
+  ready: Promise<{ maxCachedWorkflows: number }>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  onOtpSent(listener: (userCode: string) => void): void;
+  /** RSS from /proc (bytes), or 0 once the process is gone. */
+  rss(): number;
+  /** process.memoryUsage() in the worker after a full GC (needs --expose-gc), plus /proc's RSS. */
+  memory(): Promise<{ rss: number; heapUsed: number; external: number }>;
+  /** Peak RSS seen by the sampler since the last reset. */
+  peakRss(): number;
+  resetPeak(): void;
+  stderr(): string;
+  /** Graceful: lets the SDK tell the server it is leaving (sticky queue released). */
+  stop(): Promise<void>;
+  /** A crash: SIGKILL, no goodbye. */
+  kill(): Promise<void>;
+}
+
+export function readRss(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = /VmRSS:\s+(\d+)\s+kB/.exec(status);
+    return kb ? Number(kb[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export async function spawnWorker(spec: WorkerSpec): Promise<BenchWorker> {
+  const { PATH, HOME, TMPDIR } = process.env;
+  const env: NodeJS.ProcessEnv = {
+    PATH,
+    HOME,
+    TMPDIR,
+    BENCH_WORKER_KIND: spec.kind,
+    TEMPORAL_ADDRESS: spec.temporalAddress,
+    TEMPORAL_NAMESPACE: spec.namespace ?? 'default',
+    BENCH_TASK_QUEUE: spec.taskQueue,
+    BENCH_BUNDLE: spec.bundlePath,
+    BENCH_LATENCY_MS: String(spec.latencyMs ?? 0),
+    EKYC_LOG_LEVEL: spec.logLevel ?? 'info',
+    ...(spec.maxCachedWorkflows !== undefined ? { BENCH_MAX_CACHED: String(spec.maxCachedWorkflows) } : {}),
+  };
+  if (spec.kind === 'ekyc') {
+    if (!spec.sim) throw new Error('the ekyc worker needs the simulator');
+    Object.assign(env, {
+      EKO_BASE_URL: spec.sim.baseUrl,
+      EKO_DEVELOPER_KEY: CREDENTIALS.developerKey,
+      EKO_ACCESS_KEY: CREDENTIALS.accessKey,
+      EKO_INITIATOR_ID: CREDENTIALS.initiatorId,
+      EKO_AADHAAR_PUBLIC_KEY: spec.sim.publicKeySpkiBase64,
+      EKO_TIMEOUT_MS: String(spec.ekoTimeoutMs ?? 15_000),
+      EKYC_CODEC_KEYS: BENCH_CODEC_KEYS,
+      EKYC_METRICS_PORT: String(await freePort()),
+    });
+  }
+  const child = spawn(
+    process.execPath,
+    [...(spec.nodeFlags ?? []), '--import', 'tsx', 'bench/worker-process.ts'],
+    // stdout (the worker's JSON log lines) is discarded: writing it is part of the cost, reading it is not.
+    { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] },
+  );
+  let err = '';
+  child.stderr!.on('data', (d) => (err = (err + d).slice(-8000)));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const otpListeners: ((userCode: string) => void)[] = [];
+  let memoryWaiter: ((m: { rss: number; heapUsed: number; external: number }) => void) | undefined;
+  const ready = new Promise<{ maxCachedWorkflows: number }>((resolve, reject) => {
+    child.on('message', (message: FromWorker) => {
+      if (message.type === 'ready') resolve({ maxCachedWorkflows: message.maxCachedWorkflows });
+      else if (message.type === 'otpSent') for (const l of otpListeners) l(message.userCode);
+      else if (message.type === 'memory') memoryWaiter?.(message);
+    });
+    void exited.then(({ code, signal }) =>
+      reject(new Error(`${spec.kind} worker exited (${code ?? signal}) before it was ready: ${err.slice(-2000)}`)),
+    );
+  });
+  ready.catch(() => undefined);
+
+  const pid = child.pid!;
+  let peak = 0;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, readRss(pid));
+  }, 250);
+  sampler.unref();
+  void exited.then(() => clearInterval(sampler));
+
+  return {
+    kind: spec.kind,
+    child,
+    pid,
+    ready,
+    exited,
+    onOtpSent: (listener) => otpListeners.push(listener),
+    rss: () => readRss(pid),
+    async memory() {
+      const answer = new Promise<{ rss: number; heapUsed: number; external: number }>((r) => (memoryWaiter = r));
+      child.send({ type: 'memory' } satisfies ToWorker);
+      const m = await answer;
+      return { ...m, rss: readRss(pid) || m.rss };
+    },
+    peakRss: () => Math.max(peak, readRss(pid)),
+    resetPeak: () => (peak = 0),
+    stderr: () => err,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode) return;
+      if (child.connected) child.send({ type: 'stop' } satisfies ToWorker);
+      else child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(timer);
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
