@@ -45,7 +45,8 @@ export function durationToMs(value: string): number {
 function boundedDuration(minMs: number, maxMs: number) {
   return z
     .string({ error: RULES.duration })
-    .regex(DURATION_RE, { error: RULES.duration })
+    // abort: zod runs later checks after a failed one, and durationToMs would throw on a non-duration.
+    .regex(DURATION_RE, { error: RULES.duration, abort: true })
     .refine((v) => durationToMs(v) >= minMs && durationToMs(v) <= maxMs, {
       error: `must be between ${minMs / 1000}s and ${maxMs / 86_400_000}d`,
     });
@@ -126,7 +127,10 @@ export const biometricArgSchema = z.object({ pidData: pidDataSchema });
 function toFieldErrors(error: z.ZodError): FieldError[] {
   return error.issues.map((issue) => {
     const field = issue.path.length ? issue.path.join('.') : '(root)';
-    if (issue.code === 'unrecognized_keys') return { field: issue.keys.join(','), rule: 'is not a known field' };
+    // Nested unknown keys keep their path ("policy.foo"), as the HTTP API's schema errors name them.
+    if (issue.code === 'unrecognized_keys') {
+      return { field: issue.keys.map((k) => [...issue.path, k].join('.')).join(','), rule: 'is not a known field' };
+    }
     if (issue.code === 'invalid_type' && issue.input === undefined) return { field, rule: 'is required' };
     return { field, rule: issue.message };
   });
