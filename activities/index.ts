@@ -5,6 +5,7 @@ import type { EkoConfig } from '../config/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { EkoStep, EkycActivities } from '../common/eko-steps.js';
 import { EkoClient, EkoError, type CallOptions } from './eko/client.js';
+import { uncertainIfRetriedBiometric } from './eko/classify.js';
 
 export interface ActivityDeps {
   eko: EkoConfig;
@@ -64,7 +65,7 @@ export function createActivities(deps: ActivityDeps): EkycActivities {
         recordCall(step, 'error', Date.now() - started);
         throw err;
       }
-      const { failure } = err;
+      const failure = uncertainIfRetriedBiometric(step, base.attempt, err.failure);
       recordCall(step, failure.type, Date.now() - started);
       log?.warn(
         {

@@ -53,6 +53,8 @@ export const EKO_ERROR = {
   InvalidRequest: 'EkoInvalidRequest',
   UnknownAgent: 'EkoUnknownAgent',
   UnexpectedResponse: 'EkoUnexpectedResponse',
+  /** A retried Biometric eKYC was refused after an attempt whose answer was lost: Eko may have completed it. */
+  OutcomeUncertain: 'EkoOutcomeUncertain',
   // transient
   Unavailable: 'EkoUnavailable',
   RateLimited: 'EkoRateLimited',
@@ -73,6 +75,7 @@ export const PERMANENT_EKO_ERRORS: readonly EkoErrorType[] = [
   EKO_ERROR.InvalidRequest,
   EKO_ERROR.UnknownAgent,
   EKO_ERROR.UnexpectedResponse,
+  EKO_ERROR.OutcomeUncertain,
 ];
 
 /** Details attached to every Eko ApplicationFailure (no request field, ever). */

@@ -10,6 +10,8 @@ export type EkoFault = (
   | { kind: 'hang' }
   /** Reset the TCP connection without an answer. Nothing is processed. */
   | { kind: 'reset' }
+  /** Process the request (the ledger records Eko's real answer), then reset the connection: the answer is lost. */
+  | { kind: 'lostResponse' }
   /** Eko's `response_status_id -2`: another transaction is in progress for the user. */
   | { kind: 'busy' }
   /** 346 "Agent not allowed to this transaction", whatever the agent's flags say. */
@@ -30,6 +32,7 @@ export const FAULT_KINDS: readonly EkoFaultKind[] = [
   'http429',
   'hang',
   'reset',
+  'lostResponse',
   'busy',
   'notAllowed',
   'latency',

@@ -351,6 +351,14 @@ export class EkoSimulator {
           reply.hijack();
           request.raw.socket.resetAndDestroy();
           return;
+        case 'lostResponse': {
+          // Eko did the work; the network lost its answer. The retry then meets Eko's new state.
+          const processed = handleEkyc(this.ctx, shape, body);
+          this.record({ ...who, code: processed.code, httpStatus: processed.httpStatus, fault: fault.kind });
+          reply.hijack();
+          request.raw.socket.resetAndDestroy();
+          return;
+        }
         case 'busy':
           return answer(ANSWERS.busy(), fault.kind);
         case 'notAllowed':

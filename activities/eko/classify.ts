@@ -228,6 +228,28 @@ export function classify<T>(
 }
 
 /** A failure decided before any call was made (bad input to the client): permanent, with the field names. */
+/**
+ * The one verdict that depends on the attempt, not only on the answer. Eko does not document de-duplicating a
+ * retried call by client_ref_id, so a Biometric eKYC whose earlier attempt got no clear answer may have completed
+ * at Eko, and its retry then meets a consumed OTP pair: "Merchant is Inactive or Invalid Details". That refusal
+ * proves nothing, so it is reported as an uncertain outcome for ops to check, not as a rejection to redo.
+ */
+export function uncertainIfRetriedBiometric(
+  step: EkoStep,
+  attempt: number | undefined,
+  failure: EkoFailure,
+): EkoFailure {
+  if (step !== 'biometric' || (attempt ?? 1) <= 1 || failure.type !== EKO_ERROR.DetailsRejected) return failure;
+  return {
+    ...failure,
+    type: EKO_ERROR.OutcomeUncertain,
+    retryable: false,
+    message:
+      `${failure.message}; on attempt ${attempt}, after an attempt without a clear answer: ` +
+      'Eko may have completed this eKYC, check with Eko before starting again',
+  };
+}
+
 export function localInvalidRequest(step: EkoStep, fields: string[], rule: string): EkoFailure {
   return {
     type: EKO_ERROR.InvalidRequest,

@@ -107,3 +107,24 @@ describe('transient Eko failures', () => {
     await recordHistory(handle, 'eko-unavailable-send-otp-failed');
   });
 });
+
+describe('an Eko answer lost after Eko acted', () => {
+  it('ends FAILED with EkoOutcomeUncertain, not a plain rejection, when a retried biometric meets the consumed pair', async () => {
+    const agent = h.newAgent();
+    h.sim.injectFault(agent.userCode, 'biometric', { kind: 'lostResponse' });
+    const handle = await h.start(agent);
+    await waitForStage(handle, 'AWAITING_OTP');
+    await handle.executeUpdate(submitOtpUpdate, { args: [{ otp: h.sim.currentOtp(agent.userCode)! }] });
+    const outcome = await handle.executeUpdate(submitBiometricUpdate, { args: [{ pidData: pidData() }] });
+
+    expect(outcome).toMatchObject({ accepted: false, stage: 'FAILED', code: 'EkoOutcomeUncertain' });
+    const status = await handle.query(statusQuery);
+    expect(status.lastError?.code).toBe('EkoOutcomeUncertain');
+    expect(status.lastError?.message).toMatch(/check with Eko/);
+    // Eko completed the eKYC exactly once; the retry (same client_ref_id) was refused by Eko's new state.
+    const entries = calls(agent.userCode, 'biometric');
+    expect(entries.map((e) => e.code)).toEqual(['0', '461']);
+    expect(entries[0].fault).toBe('lostResponse');
+    expect(new Set(entries.map((e) => e.clientRefId)).size).toBe(1);
+  });
+});

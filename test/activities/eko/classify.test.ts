@@ -5,7 +5,9 @@ import {
   classify,
   parseRetryAfter,
   safeText,
+  uncertainIfRetriedBiometric,
   type EkoExchange,
+  type EkoFailure,
 } from '../../../activities/eko/classify.js';
 
 const SUCCESS_TYPE = 1604;
@@ -234,5 +236,29 @@ describe('Eko classification table', () => {
       expect(parseRetryAfter(new Date(1_700_000_010_000).toUTCString(), 1_700_000_000_000)).toBe(10_000));
     it('ignores garbage', () => expect(parseRetryAfter('soon', 0)).toBeUndefined());
     it('is bounded to an hour', () => expect(parseRetryAfter('999999', 0)).toBe(3_600_000));
+  });
+});
+
+describe('uncertainIfRetriedBiometric', () => {
+  const details = (type: EkoFailure['type']): EkoFailure => ({
+    type,
+    retryable: false,
+    message: 'Eko 461: Failed!Please try after some time (Merchant is Inactive or Invalid Details)',
+    details: { step: 'biometric', status: 461 },
+  });
+
+  it('turns a details rejection of a retried biometric into EkoOutcomeUncertain', () => {
+    const f = uncertainIfRetriedBiometric('biometric', 2, details('EkoDetailsRejected'));
+    expect(f.type).toBe('EkoOutcomeUncertain');
+    expect(f.retryable).toBe(false);
+    expect(f.message).toMatch(/check with Eko/);
+  });
+
+  it('leaves a first attempt, other steps and other failure types as the table classified them', () => {
+    expect(uncertainIfRetriedBiometric('biometric', 1, details('EkoDetailsRejected')).type).toBe('EkoDetailsRejected');
+    expect(uncertainIfRetriedBiometric('verifyOtp', 3, details('EkoDetailsRejected')).type).toBe('EkoDetailsRejected');
+    expect(uncertainIfRetriedBiometric('biometric', 3, details('EkoBiometricRejected')).type).toBe(
+      'EkoBiometricRejected',
+    );
   });
 });
