@@ -364,3 +364,113 @@ export function loadEkoSimConfig(env: Env): EkoSimConfig {
 export function loadWorkerMetricsPort(env: Env): number {
   return read(env, 'EKYC_METRICS_PORT', intIn(0, 65_535, 9464));
 }
+
+export const TRACING_MODES = ['otlp', 'console', 'off'] as const;
+export type TracingMode = (typeof TRACING_MODES)[number];
+export const TRACES_SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
+export type TracesSampler = (typeof TRACES_SAMPLERS)[number];
+
+export interface TracingConfig {
+  /** `off`: no OpenTelemetry SDK is started and no interceptor is added. */
+  mode: TracingMode;
+  /** OTLP/HTTP traces URL (mode `otlp`), e.g. http://collector:4318/v1/traces. */
+  tracesUrl: string | null;
+  /** Extra OTLP request headers (a vendor's API key, say); secret, never logged. */
+  headers: Record<string, string>;
+  serviceName: string;
+  sampler: TracesSampler;
+  /** Sampling ratio of the `traceidratio` samplers. */
+  samplerRatio: number;
+}
+
+/** The OTLP default, when tracing is switched on without an endpoint (a collector next to the process). */
+export const DEFAULT_OTLP_TRACES_URL = 'http://localhost:4318/v1/traces';
+
+const otlpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional();
+
+/** `key=value` pairs, comma-separated, values URL-encoded (the OTel convention). Errors never show a value. */
+function parseOtlpHeaders(variable: string, text: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const entries = (text ?? '').split(',').map((s) => s.trim());
+  entries.forEach((entry, i) => {
+    if (!entry) return;
+    const sep = entry.indexOf('=');
+    const key = sep > 0 ? entry.slice(0, sep).trim() : '';
+    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(key)) {
+      throw new ConfigError(variable, `entry ${i + 1} must be key=value with a header name as key`);
+    }
+    try {
+      headers[key.toLowerCase()] = decodeURIComponent(entry.slice(sep + 1).trim());
+    } catch {
+      throw new ConfigError(variable, `the value of "${key}" is not valid URL encoding`);
+    }
+  });
+  return headers;
+}
+
+/**
+ * OpenTelemetry tracing, off unless switched on: EKYC_TRACING (`otlp`, `console`, `off`), or else an OTLP endpoint
+ * (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_EXPORTER_OTLP_ENDPOINT) turns on `otlp`. Standard OTEL_* names as the
+ * OpenTelemetry SDKs read them: OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER(_ARG), OTEL_EXPORTER_OTLP(_TRACES)_HEADERS.
+ */
+export function loadTracingConfig(env: Env, defaultServiceName: string): TracingConfig {
+  const tracesEndpoint = read(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', otlpUrl);
+  const endpoint = read(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', otlpUrl);
+  const mode = read(
+    env,
+    'EKYC_TRACING',
+    z
+      .enum(TRACING_MODES, { error: `must be one of ${TRACING_MODES.join(', ')}` })
+      .optional()
+      .transform((m) => m ?? (tracesEndpoint || endpoint ? 'otlp' : 'off')),
+  );
+  const sampler = read(
+    env,
+    'OTEL_TRACES_SAMPLER',
+    z
+      .enum(TRACES_SAMPLERS, { error: `must be one of ${TRACES_SAMPLERS.join(', ')}` })
+      .optional()
+      .transform((s) => s ?? 'parentbased_always_on'),
+  );
+  const samplerRatio = read(
+    env,
+    'OTEL_TRACES_SAMPLER_ARG',
+    z
+      .string()
+      .regex(/^(?:0|1|0?\.\d+|1\.0*)$/, { error: 'must be a ratio between 0 and 1' })
+      .transform(Number)
+      .optional()
+      .transform((r) => r ?? 1),
+  );
+  // A base endpoint gets the signal path appended; a traces endpoint is used as it is (OTLP exporter spec).
+  const tracesUrl =
+    mode !== 'otlp'
+      ? null
+      : (tracesEndpoint ?? (endpoint ? `${endpoint.replace(/\/+$/, '')}/v1/traces` : DEFAULT_OTLP_TRACES_URL));
+  return {
+    mode,
+    tracesUrl,
+    headers: {
+      ...parseOtlpHeaders('OTEL_EXPORTER_OTLP_HEADERS', env.OTEL_EXPORTER_OTLP_HEADERS),
+      ...parseOtlpHeaders('OTEL_EXPORTER_OTLP_TRACES_HEADERS', env.OTEL_EXPORTER_OTLP_TRACES_HEADERS),
+    },
+    serviceName: read(
+      env,
+      'OTEL_SERVICE_NAME',
+      z
+        .string()
+        .regex(/^\S{1,128}$/, { error: 'must be 1-128 characters without spaces' })
+        .optional()
+        .transform((n) => n ?? defaultServiceName),
+    ),
+    sampler,
+    samplerRatio,
+  };
+}

@@ -12,6 +12,7 @@ export interface VariableDoc {
 
 const TEMPORAL_CLIENTS: Reader[] = ['worker', 'api', 'cli'];
 const ALL: Reader[] = ['worker', 'api', 'codec-server', 'cli', 'dev'];
+const TRACED: Reader[] = ['worker', 'api', 'dev'];
 
 export const VARIABLES: VariableDoc[] = [
   // Temporal connection, read by @temporalio/envconfig
@@ -186,6 +187,56 @@ export const VARIABLES: VariableDoc[] = [
     meaning: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent` (JSON logs on stderr, PII redacted)',
     default: '`info`',
     usedBy: ALL,
+  },
+  // Tracing (OpenTelemetry), off unless switched on
+  {
+    name: 'EKYC_TRACING',
+    meaning: '`otlp` (OTLP/HTTP to the endpoint below), `console` (spans on stdout) or `off` (no SDK, no interceptors)',
+    default: '`otlp` when an `OTEL_EXPORTER_OTLP_*ENDPOINT` is set, else `off`',
+    usedBy: TRACED,
+  },
+  {
+    name: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+    meaning: 'OTLP/HTTP base URL of a collector; spans go to `<url>/v1/traces`. Setting it turns tracing on',
+    default: '`http://localhost:4318` (with `EKYC_TRACING=otlp`)',
+    usedBy: TRACED,
+  },
+  {
+    name: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+    meaning: 'full OTLP/HTTP traces URL, used as it is (wins over the base URL). Setting it turns tracing on',
+    default: 'none',
+    usedBy: TRACED,
+  },
+  {
+    name: 'OTEL_EXPORTER_OTLP_HEADERS',
+    meaning: 'headers of OTLP requests, `key=value` comma-separated, values URL-encoded (e.g. a vendor API key)',
+    default: 'none',
+    usedBy: TRACED,
+  },
+  {
+    name: 'OTEL_EXPORTER_OTLP_TRACES_HEADERS',
+    meaning: 'as `OTEL_EXPORTER_OTLP_HEADERS`, for traces only (wins per key)',
+    default: 'none',
+    usedBy: TRACED,
+  },
+  {
+    name: 'OTEL_SERVICE_NAME',
+    meaning: '`service.name` of the spans',
+    default: '`ekyc-worker`, `ekyc-api`, `ekyc-dev`',
+    usedBy: TRACED,
+  },
+  {
+    name: 'OTEL_TRACES_SAMPLER',
+    meaning:
+      '`parentbased_always_on`, `parentbased_traceidratio`, `parentbased_always_off`, `always_on`, `traceidratio` or `always_off`',
+    default: '`parentbased_always_on`',
+    usedBy: TRACED,
+  },
+  {
+    name: 'OTEL_TRACES_SAMPLER_ARG',
+    meaning: 'sampling ratio (0–1) of the `traceidratio` samplers',
+    default: '`1`',
+    usedBy: TRACED,
   },
   // Local stack and deployment
   {
