@@ -10,6 +10,7 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
+import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import {
   bearerToken,
@@ -25,6 +26,7 @@ import { EkycClientError } from '../client/errors.js';
 import type { EkycInput, UpdateOutcome } from '../common/domain.js';
 import { ValidationError } from '../common/validation.js';
 import type { JwtConfig } from '../config/index.js';
+import { traceRequests } from '../observability/otel-http.js';
 import { createApiMetrics, resultLabel, type ApiMetrics } from './metrics.js';
 import { ForbiddenError, notAcceptedProblem, problem, problemFor, sendProblem, validationProblem } from './problems.js';
 import * as schemas from './schemas.js';
@@ -44,6 +46,8 @@ export interface ApiOptions {
   /** Folder of the agent web page; null serves a placeholder. Default: api/public next to the sources. */
   publicDir?: string | null;
   now?: () => number;
+  /** OpenTelemetry: a server span per /v1 request, active while the client's Temporal calls run. */
+  tracer?: Tracer;
 }
 
 // Small JSON bodies everywhere except the biometric route, whose PidData may reach 200,000 characters.
@@ -165,6 +169,8 @@ export function buildApi(options: ApiOptions): FastifyInstance {
 
   app.register(
     async (v1) => {
+      // First, so that a request refused by authentication has its span too.
+      if (options.tracer) traceRequests(v1, options.tracer);
       v1.addHook('onRequest', async (request) => {
         const token = bearerToken(request.headers.authorization);
         if (!token) throw new TokenError('missing', 'a bearer token is required');

@@ -6,12 +6,14 @@ import {
   loadApiConfig,
   loadCodecConfig,
   loadTemporalConfig,
+  loadTracingConfig,
   type ApiConfig,
   type CodecConfig,
   type Env,
   type TemporalConfig,
 } from '../config/index.js';
 import { createLogger, type Logger } from '../observability/logger.js';
+import { startTracing, type Tracing } from '../observability/tracing.js';
 import { buildApi, type ApiOptions } from './app.js';
 import { createApiMetrics } from './metrics.js';
 
@@ -28,6 +30,8 @@ export interface StartApiOptions {
   codec: CodecConfig;
   logger: Logger;
   publicDir?: ApiOptions['publicDir'];
+  /** OpenTelemetry, when switched on (the caller starts it and shuts it down). */
+  tracing?: Tracing | null;
 }
 
 /** Starts the API on the configured host and port (port 0 picks a free one); for `ekyc api` and `ekyc dev`. */
@@ -37,6 +41,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
     codec: options.codec,
     callTimeoutMs: options.api.temporalTimeoutMs,
     lazy: true,
+    tracing: options.tracing,
   });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'ekyc_api_' });
@@ -46,6 +51,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
     logger: options.logger,
     metrics: createApiMetrics(registry),
     publicDir: options.publicDir,
+    ...(options.tracing ? { tracer: options.tracing.tracer } : {}),
   });
   try {
     await app.listen({ host: options.api.host, port: options.api.port });
@@ -72,7 +78,8 @@ export async function runApiCommand(env: Env = process.env): Promise<void> {
   const temporal = loadTemporalConfig(env);
   const codec = loadCodecConfig(env);
   const logger = createLogger('api', env);
-  const running = await startApi({ api, temporal, codec, logger });
+  const tracing = startTracing(loadTracingConfig(env, 'ekyc-api'), { logger });
+  const running = await startApi({ api, temporal, codec, logger, tracing });
   logger.info(
     { url: running.url, temporal: temporal.connection.address, namespace: temporal.namespace },
     'API listening',
@@ -84,7 +91,9 @@ export async function runApiCommand(env: Env = process.env): Promise<void> {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       logger.info({ signal }, 'shutting down');
-      running.close().then(resolve, (err: Error) => {
+      // The last requests' spans are exported before the process goes.
+      const closed = running.close().finally(() => tracing?.shutdown());
+      closed.then(resolve, (err: Error) => {
         logger.error({ errType: err.name, errMessage: err.message }, 'shutdown failed');
         process.exitCode = 1;
         resolve();

@@ -31,6 +31,8 @@ import {
 } from '../common/validation.js';
 import type { CodecConfig, TemporalConfig } from '../config/index.js';
 import { createDataConverter } from '../codec/data-converter.js';
+import { clientTracingInterceptors } from '../observability/otel-temporal.js';
+import type { Tracing } from '../observability/tracing.js';
 import {
   EkycAlreadyCompletedError,
   EkycClientError,
@@ -93,6 +95,8 @@ export interface EkycConnectOptions {
   callTimeoutMs?: number;
   /** Do not dial until the first call (a server that is down shows up as TemporalUnavailableError per call). */
   lazy?: boolean;
+  /** OpenTelemetry: every call carries the active trace context to the workflow. Absent or null: no interceptor. */
+  tracing?: Tracing | null;
 }
 
 function stageOf(description: WorkflowExecutionDescription): Stage | undefined {
@@ -134,6 +138,7 @@ export class EkycClient {
       connection,
       namespace: options.temporal.namespace,
       dataConverter: createDataConverter(options.codec),
+      ...(options.tracing ? { interceptors: clientTracingInterceptors(options.tracing) } : {}),
     });
     return new EkycClient({
       client,

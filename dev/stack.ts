@@ -23,11 +23,13 @@ import {
   loadCodecServerConfig,
   loadEkoConfig,
   loadTemporalConfig,
+  loadTracingConfig,
   loadWorkerMetricsPort,
   readVariable,
   type Env,
 } from '../config/index.js';
 import { createLogger, type Logger } from '../observability/logger.js';
+import { startTracing } from '../observability/tracing.js';
 import { startSimulators } from '../sim/main.js';
 import { PinoTemporalLogger } from '../worker/temporal-logger.js';
 import { createEkycWorker } from '../worker/worker.js';
@@ -179,6 +181,9 @@ export async function startDevStack(
 
     const temporalConfig = loadTemporalConfig(devEnv);
     const metricsPort = loadWorkerMetricsPort(devEnv);
+    // One OpenTelemetry SDK for the worker and the API of this process, when switched on; stopped last.
+    const tracing = startTracing(loadTracingConfig(devEnv, 'ekyc-dev'), { logger });
+    if (tracing) stops.unshift({ name: 'tracing', stop: () => tracing.shutdown() });
     try {
       Runtime.install({
         logger: new PinoTemporalLogger(logger.child({ component: 'worker' })),
@@ -198,6 +203,7 @@ export async function startDevStack(
       activities: createActivities({ eko: loadEkoConfig(devEnv), logger: logger.child({ component: 'activities' }) }),
       dataConverter: createDataConverter(codecConfig),
       identity: `ekyc-dev-${process.pid}`,
+      tracing,
     });
     const running = worker.run();
     stops.push({
@@ -213,6 +219,7 @@ export async function startDevStack(
       temporal: temporalConfig,
       codec: codecConfig,
       logger: logger.child({ component: 'api' }),
+      tracing,
     });
     stops.push({ name: 'api', stop: () => api.close() });
 

@@ -8,10 +8,12 @@ import {
   loadCodecConfig,
   loadEkoConfig,
   loadTemporalConfig,
+  loadTracingConfig,
   loadWorkerMetricsPort,
   type Env,
 } from '../config/index.js';
 import { createLogger } from '../observability/logger.js';
+import { startTracing } from '../observability/tracing.js';
 import { printJson } from '../client/output.js';
 import { PinoTemporalLogger } from './temporal-logger.js';
 import { createEkycWorker } from './worker.js';
@@ -21,9 +23,11 @@ export async function runWorkerCommand(env: Env = process.env): Promise<void> {
   const eko = loadEkoConfig(env);
   const codec = loadCodecConfig(env);
   const metricsPort = loadWorkerMetricsPort(env);
+  const tracingConfig = loadTracingConfig(env, 'ekyc-worker');
   const logger = createLogger('ekyc-worker', env);
 
   installRuntime(logger, metricsPort);
+  const tracing = startTracing(tracingConfig, { logger });
   const connection = await NativeConnection.connect(temporal.connection);
   try {
     const identity = `ekyc-worker-${process.pid}@${hostname()}`;
@@ -36,13 +40,24 @@ export async function runWorkerCommand(env: Env = process.env): Promise<void> {
       dataConverter: createDataConverter(codec),
       // An Eko call in flight at shutdown may finish (its own timeout plus a margin) rather than be retried.
       shutdownGraceTime: eko.timeoutMs + 5_000,
+      tracing,
     });
-    printJson({ worker: { taskQueue: temporal.taskQueue, namespace: temporal.namespace, identity, metricsPort } });
+    printJson({
+      worker: {
+        taskQueue: temporal.taskQueue,
+        namespace: temporal.namespace,
+        identity,
+        metricsPort,
+        tracing: tracingConfig.mode,
+      },
+    });
     // Resolves once a shutdown signal has drained the worker.
     await worker.run();
     logger.info({ identity }, 'worker stopped');
   } finally {
     await connection.close();
+    // The last spans (the drained activities', the workflows' that ended) are exported before the process goes.
+    await tracing?.shutdown();
     logger.flush();
   }
 }
