@@ -1,0 +1,130 @@
+// `ekyc api` and `ekyc worker` as separate processes with tracing switched on by the environment alone: the trace
+// of a session crosses both, and each exports its last spans when it is stopped (the batch delay is set far beyond
+// the test, so only the shutdown flush can deliver them).
+import { randomBytes, randomUUID } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { EkoSimulator } from '../../sim/eko-sim.js';
+import { TEST_CODEC_KEYS } from '../client/harness.js';
+import { LATLONG, newAgent, pidData, startSim } from '../sim/eko-fixtures.js';
+import { createTestIssuer, type TestIssuer } from '../support/jwt.js';
+import { crash, spawnWorker, workerEnv, type ChildWorker } from '../worker/child-worker.js';
+import { OtlpReceiver, spanNamed } from './support.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CLI_ENTRY = fileURLToPath(new URL('../client/cli-entry.ts', import.meta.url));
+
+let sim: EkoSimulator;
+let issuer: TestIssuer;
+let receiver: OtlpReceiver;
+let worker: ChildWorker | undefined;
+let api: ReturnType<typeof spawnApi> | undefined;
+
+beforeAll(async () => {
+  [sim, issuer, receiver] = await Promise.all([startSim(), createTestIssuer(), OtlpReceiver.start()]);
+});
+afterAll(async () => {
+  if (worker && worker.child.exitCode === null && worker.child.signalCode === null) await crash(worker);
+  if (api && api.child.exitCode === null) api.child.kill('SIGKILL');
+  await receiver?.close();
+  await sim?.stop();
+});
+
+function tracingEnv(): Record<string, string> {
+  return { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '600000' };
+}
+
+function spawnApi(taskQueue: string) {
+  const env: Record<string, string | undefined> = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_NAMESPACE: inject('temporalNamespace'),
+    EKYC_TASK_QUEUE: taskQueue,
+    EKYC_CODEC_KEYS: TEST_CODEC_KEYS,
+    EKYC_LOG_LEVEL: 'warn',
+    EKYC_API_HOST: '127.0.0.1',
+    EKYC_API_PORT: '0',
+    EKYC_JWT_PUBLIC_KEY: issuer.config.publicKey!,
+    EKYC_JWT_ISSUER: issuer.config.issuer,
+    EKYC_JWT_AUDIENCE: issuer.config.audience,
+    ...tracingEnv(),
+  };
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'api'], { cwd: ROOT, env });
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  child.stdout.resume();
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const url = (async () => {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const m = /listening on (http:\/\/\S+)/.exec(stderr);
+      if (m) return m[1];
+      if (child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`ekyc api did not start: ${stderr.slice(-500)}`);
+  })();
+  return { child, exited, url };
+}
+
+describe('tracing across the ekyc api and ekyc worker processes', () => {
+  it('puts a session in one trace across both processes, exported when each is stopped', async () => {
+    const taskQueue = `ekyc-otel-${randomUUID()}`;
+    worker = spawnWorker(workerEnv(sim, taskQueue, tracingEnv()));
+    api = spawnApi(taskQueue);
+    const [printed, url] = await Promise.all([worker.ready, api.url]);
+    expect(printed).toMatchObject({ worker: { tracing: 'otlp' } });
+
+    const agent = newAgent(sim);
+    const traceId = randomBytes(16).toString('hex');
+    const token = await issuer.agentToken(agent.userCode);
+    const headers = () => ({
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`,
+    });
+    const post = (path: string, body: unknown) =>
+      fetch(`${url}${path}`, { method: 'POST', headers: headers(), body: JSON.stringify(body) });
+
+    const started = await post('/v1/ekyc', {
+      userCode: agent.userCode,
+      customerId: agent.customerId,
+      aadhaar: agent.aadhaar,
+      latlong: LATLONG,
+      bankCode: 'HDFC',
+    });
+    expect(started.status).toBe(201);
+    // Polled without trace context: the polls are traces of their own, not part of the session's.
+    const deadline = Date.now() + 45_000;
+    for (;;) {
+      const status = await fetch(`${url}/v1/ekyc/${agent.userCode}`, { headers: { authorization: `Bearer ${token}` } });
+      if (status.ok && (await status.json()).stage === 'AWAITING_OTP') break;
+      if (Date.now() > deadline) throw new Error('the session did not reach AWAITING_OTP');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const otp = await post(`/v1/ekyc/${agent.userCode}/otp`, { otp: sim.currentOtp(agent.userCode) });
+    expect(otp.status).toBe(200);
+    const done = await post(`/v1/ekyc/${agent.userCode}/biometric`, { pidData: pidData() });
+    expect(done.status).toBe(200);
+    expect(await done.json()).toMatchObject({ stage: 'COMPLETED' });
+
+    // Nothing is exported before the stop (the batch delay is ten minutes); SIGTERM flushes both.
+    expect(receiver.requests).toBe(0);
+    api.child.kill('SIGTERM');
+    worker.child.kill('SIGTERM');
+    expect(await api.exited).toBe(0);
+    expect(await worker.exited).toEqual({ code: 0, signal: null });
+
+    const spans = receiver.trace(traceId);
+    const service = (name: string) => spanNamed(spans, name).resource['service.name'];
+    expect(service('POST /v1/ekyc')).toBe('ekyc-api');
+    expect(service('StartWorkflow:fingpayEkyc')).toBe('ekyc-api');
+    expect(service('RunWorkflow:fingpayEkyc')).toBe('ekyc-worker');
+    expect(service('RunActivity:sendOtp')).toBe('ekyc-worker');
+    expect(service('eko.biometric')).toBe('ekyc-worker');
+    const run = spanNamed(spans, 'RunWorkflow:fingpayEkyc');
+    expect(run.parentSpanId).toBe(spanNamed(spans, 'StartWorkflow:fingpayEkyc').spanId);
+  }, 120_000);
+});
