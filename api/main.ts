@@ -78,7 +78,7 @@ export async function runApiCommand(env: Env = process.env): Promise<void> {
   const temporal = loadTemporalConfig(env);
   const codec = loadCodecConfig(env);
   const logger = createLogger('api', env);
-  const tracing = startTracing(loadTracingConfig(env, 'ekyc-api'), { logger });
+  const tracing = await startTracing(loadTracingConfig(env, 'ekyc-api'), { logger });
   const running = await startApi({ api, temporal, codec, logger, tracing });
   logger.info(
     { url: running.url, temporal: temporal.connection.address, namespace: temporal.namespace },

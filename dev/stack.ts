@@ -182,7 +182,7 @@ export async function startDevStack(
     const temporalConfig = loadTemporalConfig(devEnv);
     const metricsPort = loadWorkerMetricsPort(devEnv);
     // One OpenTelemetry SDK for the worker and the API of this process, when switched on; stopped last.
-    const tracing = startTracing(loadTracingConfig(devEnv, 'ekyc-dev'), { logger });
+    const tracing = await startTracing(loadTracingConfig(devEnv, 'ekyc-dev'), { logger });
     if (tracing) stops.unshift({ name: 'tracing', stop: () => tracing.shutdown() });
     try {
       Runtime.install({

@@ -12,12 +12,12 @@ import {
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
-import {
-  ATTR_HTTP_REQUEST_METHOD,
-  ATTR_HTTP_RESPONSE_STATUS_CODE,
-  ATTR_HTTP_ROUTE,
-} from '@opentelemetry/semantic-conventions';
 import type { FastifyInstance, FastifyRequest, RouteHandlerMethod } from 'fastify';
+
+// The stable HTTP semantic-convention names, spelled out (their package takes long to load for three strings).
+const ATTR_HTTP_REQUEST_METHOD = 'http.request.method';
+const ATTR_HTTP_ROUTE = 'http.route';
+const ATTR_HTTP_RESPONSE_STATUS_CODE = 'http.response.status_code';
 
 /** Traces the routes registered on `app` after this call (call it first in the plugin that owns them). */
 export function traceRequests(app: FastifyInstance, tracer: Tracer): void {

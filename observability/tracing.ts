@@ -1,33 +1,15 @@
 // OpenTelemetry tracing for one process, started only when configuration switches it on (config/index.ts
-// loadTracingConfig). It registers the W3C trace-context propagator and an AsyncLocalStorage context manager, so
-// the API's request span is the parent of the Temporal client's calls, whose headers carry it into the workflow
-// and on to the activities. Every span passes the privacy net (./otel-privacy.ts) before an exporter sees it.
-import { context, diag, DiagLogLevel, propagation, trace, type Tracer } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { ExportResultCode, W3CTraceContextPropagator, type ExportResult } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { Resource } from '@opentelemetry/resources';
-import {
-  AlwaysOffSampler,
-  AlwaysOnSampler,
-  BasicTracerProvider,
-  BatchSpanProcessor,
-  ParentBasedSampler,
-  TraceIdRatioBasedSampler,
-  type ReadableSpan,
-  type Sampler,
-  type SpanExporter,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
-import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+// loadTracingConfig); when it is off, not even the SDK's modules are loaded. On, the API's request span is the parent
+// of the Temporal client's calls, whose headers carry it into the workflow and on to the activities, and every span
+// passes the privacy net (./otel-privacy.ts) before an exporter sees it.
+import type { Tracer } from '@opentelemetry/api';
+import type { Resource } from '@opentelemetry/resources';
+import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { TracingConfig } from '../config/index.js';
 import type { Logger } from './logger.js';
-import { RedactingSpanProcessor } from './otel-privacy.js';
 
 /** How long a shutdown waits for the last spans to be exported. */
 export const SHUTDOWN_TIMEOUT_MS = 5_000;
-
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /** Name of the project's own tracer (API request spans, Eko call spans). */
 export const TRACER_NAME = 'fingpay-ekyc';
@@ -40,7 +22,7 @@ export interface Tracing {
   readonly resource: Resource;
   /** Exports the spans ended so far. */
   forceFlush(): Promise<void>;
-  /** Exports what is left, then unregisters the SDK from the OpenTelemetry API. */
+  /** Exports what is left (waiting SHUTDOWN_TIMEOUT_MS at most), then unregisters the SDK from the OpenTelemetry API. */
   shutdown(): Promise<void>;
 }
 
@@ -51,94 +33,9 @@ export interface StartTracingOptions {
   logger?: Logger;
 }
 
-/** Starts the SDK as configured, or returns null (and starts nothing) when tracing is off. */
-export function startTracing(config: TracingConfig, options: StartTracingOptions = {}): Tracing | null {
+/** Starts the SDK as configured, or returns null (and loads nothing) when tracing is off. */
+export async function startTracing(config: TracingConfig, options: StartTracingOptions = {}): Promise<Tracing | null> {
   if (config.mode === 'off') return null;
-  const exporter = options.exporter ?? exporterFor(config);
-  const resource = Resource.default().merge(new Resource({ [ATTR_SERVICE_NAME]: config.serviceName }));
-  const spanProcessor = new RedactingSpanProcessor(new BatchSpanProcessor(exporter));
-  const provider = new BasicTracerProvider({ resource, sampler: samplerFor(config), spanProcessors: [spanProcessor] });
-  if (options.logger) {
-    const log = options.logger.child({ component: 'otel' });
-    diag.setLogger(
-      {
-        error: (message) => log.error(message),
-        warn: (message) => log.warn(message),
-        info: () => undefined,
-        debug: () => undefined,
-        verbose: () => undefined,
-      },
-      { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
-    );
-  }
-  // Trace context only: W3C baggage from callers is not carried into Temporal headers.
-  provider.register({
-    contextManager: new AsyncLocalStorageContextManager(),
-    propagator: new W3CTraceContextPropagator(),
-  });
-  return {
-    tracer: provider.getTracer(TRACER_NAME),
-    spanProcessor,
-    resource,
-    forceFlush: () => provider.forceFlush().then(() => undefined),
-    async shutdown() {
-      try {
-        // A collector out of reach must not hold up a graceful stop for the exporter's own timeouts.
-        await Promise.race([provider.shutdown(), delay(SHUTDOWN_TIMEOUT_MS)]);
-      } finally {
-        trace.disable();
-        context.disable();
-        propagation.disable();
-        diag.disable();
-      }
-    },
-  };
-}
-
-function exporterFor(config: TracingConfig): SpanExporter {
-  if (config.mode === 'console') return new StderrSpanExporter();
-  return new OTLPTraceExporter({ url: config.tracesUrl ?? undefined, headers: config.headers });
-}
-
-function samplerFor(config: TracingConfig): Sampler {
-  const ratio = new TraceIdRatioBasedSampler(config.samplerRatio);
-  switch (config.sampler) {
-    case 'always_on':
-      return new AlwaysOnSampler();
-    case 'always_off':
-      return new AlwaysOffSampler();
-    case 'traceidratio':
-      return ratio;
-    case 'parentbased_always_off':
-      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
-    case 'parentbased_traceidratio':
-      return new ParentBasedSampler({ root: ratio });
-    case 'parentbased_always_on':
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
-  }
-}
-
-/** `EKYC_TRACING=console`: one JSON line per span on stderr, next to the logs (stdout is the commands' output). */
-export class StderrSpanExporter implements SpanExporter {
-  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-    for (const span of spans) {
-      const { traceId, spanId } = span.spanContext();
-      const line = {
-        span: span.name,
-        traceId,
-        spanId,
-        parentSpanId: span.parentSpanId,
-        kind: span.kind,
-        durationMs: span.duration[0] * 1e3 + span.duration[1] / 1e6,
-        status: span.status,
-        attributes: span.attributes,
-        events: span.events.map((e) => ({ name: e.name, attributes: e.attributes })),
-        service: span.resource.attributes[ATTR_SERVICE_NAME],
-      };
-      process.stderr.write(`${JSON.stringify(line)}\n`);
-    }
-    done({ code: ExportResultCode.SUCCESS });
-  }
-
-  async shutdown(): Promise<void> {}
+  const { createTracing } = await import('./otel-sdk.js');
+  return createTracing(config, options);
 }

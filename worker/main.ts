@@ -27,7 +27,7 @@ export async function runWorkerCommand(env: Env = process.env): Promise<void> {
   const logger = createLogger('ekyc-worker', env);
 
   installRuntime(logger, metricsPort);
-  const tracing = startTracing(tracingConfig, { logger });
+  const tracing = await startTracing(tracingConfig, { logger });
   const connection = await NativeConnection.connect(temporal.connection);
   try {
     const identity = `ekyc-worker-${process.pid}@${hostname()}`;

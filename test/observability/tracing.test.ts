@@ -104,7 +104,7 @@ describe('tracing off', () => {
   beforeAll(async () => {
     receiver = await OtlpReceiver.start();
     // An endpoint is set, but EKYC_TRACING=off wins: no SDK, no interceptors.
-    const tracing = startTracing(
+    const tracing = await startTracing(
       loadTracingConfig({ EKYC_TRACING: 'off', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }, 'ekyc-test'),
     );
     expect(tracing).toBeNull();
@@ -132,9 +132,9 @@ describe('tracing on (OTLP/HTTP)', () => {
 
   beforeAll(async () => {
     receiver = await OtlpReceiver.start();
-    tracing = startTracing(
+    tracing = (await startTracing(
       loadTracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'ekyc-trace-test' }, 'x'),
-    )!;
+    ))!;
     expect(tracing).not.toBeNull();
     stack = await startStack({ sim, issuer, workflowCode: tracedCode, tracing });
     ({ client, close: closeClient } = await connectClient());
@@ -353,7 +353,7 @@ describe('the traced workflow code', () => {
   });
 
   it('is required: a worker with tracing on refuses workflow code bundled without the tracing interceptors', async () => {
-    const tracing = startTracing(loadTracingConfig({ EKYC_TRACING: 'console' }, 'x'))!;
+    const tracing = (await startTracing(loadTracingConfig({ EKYC_TRACING: 'console' }, 'x')))!;
     const unused = async () => {
       throw new Error('not called');
     };
