@@ -4,7 +4,14 @@
 import { readFile } from 'node:fs/promises';
 import type { EkycInput, EkycPolicy, UpdateOutcome } from '../common/domain.js';
 import { validateBiometricArg, validateEkycInput, validateOtpArg, ValidationError } from '../common/validation.js';
-import { loadCodecConfig, loadTemporalCallTimeoutMs, loadTemporalConfig, type Env } from '../config/index.js';
+import {
+  loadCodecConfig,
+  loadTemporalCallTimeoutMs,
+  loadTemporalConfig,
+  loadTracingConfig,
+  type Env,
+} from '../config/index.js';
+import { startTracing } from '../observability/tracing.js';
 import { EkycClient, validateUserCode } from './index.js';
 import { printHuman } from './output.js';
 
@@ -14,15 +21,20 @@ export const EXIT_NOT_ACCEPTED = 3;
 type Options = Record<string, string>;
 
 async function withClient<T>(use: (client: EkycClient) => Promise<T>, env: Env = process.env): Promise<T> {
-  const client = await EkycClient.connect({
-    temporal: loadTemporalConfig(env),
-    codec: loadCodecConfig(env),
-    callTimeoutMs: loadTemporalCallTimeoutMs(env),
-  });
+  const temporal = loadTemporalConfig(env);
+  const codec = loadCodecConfig(env);
+  const callTimeoutMs = loadTemporalCallTimeoutMs(env);
+  // With tracing on, the command's Temporal calls are traced and carry their context to the workflow.
+  const tracing = await startTracing(loadTracingConfig(env, 'ekyc-cli'));
   try {
-    return await use(client);
+    const client = await EkycClient.connect({ temporal, codec, callTimeoutMs, tracing });
+    try {
+      return await use(client);
+    } finally {
+      await client.close();
+    }
   } finally {
-    await client.close();
+    await tracing?.shutdown();
   }
 }
 

@@ -12,7 +12,7 @@ export interface VariableDoc {
 
 const TEMPORAL_CLIENTS: Reader[] = ['worker', 'api', 'cli'];
 const ALL: Reader[] = ['worker', 'api', 'codec-server', 'cli', 'dev'];
-const TRACED: Reader[] = ['worker', 'api', 'dev'];
+const TRACED: Reader[] = ['worker', 'api', 'cli', 'dev'];
 
 export const VARIABLES: VariableDoc[] = [
   // Temporal connection, read by @temporalio/envconfig
@@ -222,7 +222,7 @@ export const VARIABLES: VariableDoc[] = [
   {
     name: 'OTEL_SERVICE_NAME',
     meaning: '`service.name` of the spans',
-    default: '`ekyc-worker`, `ekyc-api`, `ekyc-dev`',
+    default: '`ekyc-worker`, `ekyc-api`, `ekyc-cli`, `ekyc-dev`',
     usedBy: TRACED,
   },
   {

@@ -127,4 +127,31 @@ describe('tracing across the ekyc api and ekyc worker processes', () => {
     const run = spanNamed(spans, 'RunWorkflow:fingpayEkyc');
     expect(run.parentSpanId).toBe(spanNamed(spans, 'StartWorkflow:fingpayEkyc').spanId);
   }, 120_000);
+
+  it('traces a CLI command too, exporting its Temporal call before the command exits, even a failed one', async () => {
+    const env: Record<string, string | undefined> = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_NAMESPACE: inject('temporalNamespace'),
+      EKYC_CODEC_KEYS: TEST_CODEC_KEYS,
+      EKYC_LOG_LEVEL: 'silent',
+      ...tracingEnv(),
+    };
+    const userCode = '86420975';
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'status', '--user-code', userCode], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.resume();
+    child.stderr.resume();
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).not.toBe(0); // no such session
+    const query = receiver.spans.find(
+      (s) => s.name === 'QueryWorkflow:status' && s.attributes.temporalWorkflowId === `fingpay-ekyc-${userCode}`,
+    );
+    expect(query?.resource['service.name']).toBe('ekyc-cli');
+    expect(query?.status.code).toBe(2); // ERROR
+  }, 60_000);
 });
