@@ -1,0 +1,537 @@
+// `npm run chaos`: complete eKYC sessions while worker processes are SIGKILLed and restarted, the Temporal dev
+// server (persistent SQLite) is restarted, and the Eko simulator injects transient faults (5xx, 429, resets,
+// busy at random, plus scripted hangs and gateway errors). Pass: every session COMPLETED, exactly one successful
+// biometric per agent in the simulator's ledger, none stuck, no workflow task left failing. The short version runs
+// in CI (test/chaos/chaos.test.ts) through runChaos(). Flags (or CHAOS_* variables): --sessions (120),
+// --concurrency (20), --workers (2), --kill-every (ms, 8000), --server-restarts (3), --fault-rate (0.25), --seed,
+// --guard-biometric (see ChaosOptions.guardBiometric).
+import { randomInt, randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
+import {
+  EkycClient,
+  EkycStepPendingError,
+  EkycWrongStageError,
+  TemporalUnavailableError,
+  type StepOptions,
+} from '../client/index.js';
+import { workflowIdFor, type EkycStatus, type UpdateOutcome } from '../common/domain.js';
+import { loadCodecConfig } from '../config/index.js';
+import { freePort } from '../dev/ports.js';
+import { startDevServer, type DevServer } from '../dev/temporal-server.js';
+import { EkoSimulator } from '../sim/eko-sim.js';
+import type { EkoFault } from '../sim/eko-faults.js';
+import { CREDENTIALS, pidData } from '../test/sim/eko-fixtures.js';
+import { syntheticAgent } from './driver.js';
+import { round, sleep } from './stats.js';
+import { BENCH_CODEC_KEYS, buildBundle, spawnWorker, type BenchWorker } from './workers.js';
+
+const E = proto.temporal.api.enums.v1.EventType;
+
+export interface ChaosOptions {
+  sessions: number;
+  concurrency: number;
+  workers: number;
+  /** SIGKILL a random worker this often (ms); 0: only at the progress points in `killAt`. */
+  killEveryMs: number;
+  /** Also SIGKILL a worker when this fraction of sessions has completed (e.g. [0.3]). */
+  killAt: number[];
+  /** Restart the Temporal server when these fractions of sessions have completed. */
+  serverRestartsAt: number[];
+  faultRate: number;
+  /** Share of agents that also get one scripted hang and one gateway error on a random step. */
+  scriptedFaultShare: number;
+  seed: number;
+  /** The Eko client's per-request timeout in the workers: how long a hang costs. */
+  ekoTimeoutMs: number;
+  /** A session not final by then is stuck. */
+  sessionDeadlineMs: number;
+  /**
+   * Hold worker kills and server restarts until no submitBiometric is in flight (and hold new ones meanwhile).
+   * A worker killed after Eko accepted the fingerprint but before Temporal recorded it leaves the session
+   * FAILED EkoOutcomeUncertain by design (Eko documents no de-duplication); this isolates that one window.
+   */
+  guardBiometric: boolean;
+  log?: (line: string) => void;
+}
+
+export const DEFAULT_CHAOS: ChaosOptions = {
+  sessions: 120,
+  concurrency: 20,
+  workers: 2,
+  killEveryMs: 8_000,
+  killAt: [],
+  serverRestartsAt: [0.25, 0.5, 0.75],
+  faultRate: 0.25,
+  scriptedFaultShare: 0.2,
+  seed: 7,
+  ekoTimeoutMs: 3_000,
+  sessionDeadlineMs: 15 * 60_000,
+  guardBiometric: false,
+};
+
+/** Lets chaos events wait for a moment with no biometric in flight, holding new ones meanwhile. */
+class BiometricGuard {
+  private inFlight = 0;
+  private closed = false;
+  private waiters: (() => void)[] = [];
+
+  constructor(private readonly enabled: boolean) {}
+
+  async around<T>(call: () => Promise<T>): Promise<T> {
+    while (this.enabled && this.closed) await new Promise<void>((r) => this.waiters.push(r));
+    this.inFlight++;
+    try {
+      return await call();
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  async quiet<T>(event: () => Promise<T>): Promise<T> {
+    if (!this.enabled) return event();
+    this.closed = true;
+    try {
+      while (this.inFlight > 0) await sleep(50);
+      return await event();
+    } finally {
+      this.closed = false;
+      for (const w of this.waiters.splice(0)) w();
+    }
+  }
+}
+
+export interface ChaosResult {
+  pass: boolean;
+  problems: string[];
+  sessions: number;
+  completed: number;
+  notCompleted: Record<string, number>;
+  /** For each session not COMPLETED: the last events of its history (types and attempts only). */
+  diagnoses: string[];
+  stuck: number;
+  workerKills: number;
+  workerRestarts: number;
+  workerSelfExits: number;
+  serverRestarts: number;
+  ekoCalls: number;
+  faultsInjected: Record<string, number>;
+  faultShare: number;
+  successfulBiometrics: { exactlyOne: number; none: number; moreThanOne: number };
+  workflowTasksFailed: number;
+  workflowTasksTimedOut: number;
+  /** Sessions that ended FAILED EkoOutcomeUncertain: a biometric answer lost with a killed worker. */
+  uncertainOutcomes: number;
+  guardBiometric: boolean;
+  /** Client calls that failed for want of Temporal and were retried. */
+  clientRetries: number;
+  durationSeconds: number;
+}
+
+const TASK_QUEUE = 'chaos-ekyc';
+
+class Stack {
+  server!: DevServer;
+  readonly workers = new Map<number, BenchWorker>();
+  kills = 0;
+  restarts = 0;
+  /** Workers that exited without being killed (e.g. gave up while the server was away). */
+  selfExits = 0;
+  serverRestarts = 0;
+  private stopping = false;
+  private nextSlot = 0;
+
+  constructor(
+    private readonly dbFilename: string,
+    private readonly port: number,
+    private readonly bundle: string,
+    private readonly sim: EkoSimulator,
+    private readonly opts: ChaosOptions,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  async startServer(): Promise<void> {
+    // The port may linger for a moment after a stop.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.server = await startDevServer({ port: this.port, dbFilename: this.dbFilename, startTimeoutMs: 120_000 });
+        return;
+      } catch (err) {
+        if (attempt >= 5) throw err;
+        await sleep(1000 * attempt);
+      }
+    }
+  }
+
+  async restartServer(): Promise<void> {
+    this.log(`chaos: restarting the Temporal server`);
+    await this.server.stop();
+    await this.startServer();
+    this.serverRestarts++;
+    this.log(`chaos: Temporal server back (${this.serverRestarts} restart(s))`);
+  }
+
+  /** Keeps `slot` staffed: a worker that dies (killed, or gave up while the server was away) is replaced. */
+  async staff(slot = this.nextSlot++): Promise<void> {
+    while (!this.stopping) {
+      const worker = await spawnWorker({
+        kind: 'ekyc',
+        temporalAddress: `127.0.0.1:${this.port}`,
+        taskQueue: TASK_QUEUE,
+        bundlePath: this.bundle,
+        sim: this.sim,
+        ekoTimeoutMs: this.opts.ekoTimeoutMs,
+        logLevel: 'warn',
+      });
+      this.workers.set(slot, worker);
+      try {
+        await worker.ready;
+      } catch {
+        // Could not connect (server restarting): try again shortly.
+      }
+      const exit = await worker.exited;
+      this.workers.delete(slot);
+      if (this.stopping) return;
+      this.restarts++;
+      if (exit.signal !== 'SIGKILL') {
+        this.selfExits++;
+        const last = worker.stderr().trim().split('\n').slice(-3).join(' | ').slice(0, 400);
+        this.log(`chaos: worker ${worker.pid} exited by itself (${exit.code ?? exit.signal}): ${last}`);
+      }
+      await sleep(500);
+    }
+  }
+
+  async killOne(): Promise<void> {
+    const live = [...this.workers.values()].filter((w) => w.child.exitCode === null && !w.child.signalCode);
+    if (!live.length) return;
+    const victim = live[randomInt(0, live.length)];
+    this.kills++;
+    this.log(`chaos: SIGKILL worker ${victim.pid} (${this.kills} kill(s))`);
+    await victim.kill();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all([...this.workers.values()].map((w) => w.stop()));
+    await this.server?.stop();
+  }
+}
+
+/** Runs `call` until it answers, retrying while Temporal is away; other errors go to the caller. */
+async function persist<T>(call: () => Promise<T>, deadline: number, onRetry: () => void): Promise<T> {
+  for (let pause = 250; ; pause = Math.min(pause * 2, 3000)) {
+    try {
+      return await call();
+    } catch (err) {
+      const transient =
+        err instanceof TemporalUnavailableError ||
+        err instanceof EkycStepPendingError ||
+        /unavailable|deadline|connect|ECONNREFUSED|shutting down/i.test((err as Error).message ?? '');
+      if (!transient || Date.now() > deadline) throw err;
+      onRetry();
+      await sleep(pause);
+    }
+  }
+}
+
+export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<ChaosResult> {
+  const opts: ChaosOptions = { ...DEFAULT_CHAOS, ...overrides };
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const started = performance.now();
+  const dir = await mkdtemp(join(tmpdir(), 'ekyc-chaos-'));
+  const sim = await EkoSimulator.start({
+    ...CREDENTIALS,
+    modulusLength: 1024,
+    faultRate: opts.faultRate,
+    seed: opts.seed,
+  });
+  const bundle = await buildBundle('ekyc');
+  const stack = new Stack(join(dir, 'temporal.sqlite'), await freePort(), bundle, sim, opts, log);
+  await stack.startServer();
+  const staffing = Array.from({ length: opts.workers }, () => stack.staff());
+
+  const address = stack.server.address;
+  const ekyc = await EkycClient.connect({
+    temporal: { connection: { address }, namespace: 'default', taskQueue: TASK_QUEUE },
+    codec: loadCodecConfig({ EKYC_CODEC_KEYS: BENCH_CODEC_KEYS }),
+    callTimeoutMs: 10_000,
+  });
+
+  const outcomes = new Map<string, EkycStatus['stage'] | 'STUCK' | 'ERROR'>();
+  const endCodes = new Map<string, string>();
+  let done = 0;
+  let clientRetries = 0;
+  const retried = () => clientRetries++;
+  const rng = (() => {
+    let s = opts.seed >>> 0;
+    return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+  })();
+
+  // Chaos on a timer (worker kills) and at progress points (kills, server restarts).
+  const guard = new BiometricGuard(opts.guardBiometric);
+  let chaosOn = true;
+  const killer = (async () => {
+    while (chaosOn && opts.killEveryMs > 0) {
+      await sleep(opts.killEveryMs * (0.5 + rng()));
+      if (chaosOn) await guard.quiet(() => stack.killOne());
+    }
+  })();
+  const pending = [
+    ...opts.killAt.map((at) => ({ at, run: () => guard.quiet(() => stack.killOne()) })),
+    ...opts.serverRestartsAt.map((at) => ({ at, run: () => guard.quiet(() => stack.restartServer()) })),
+  ].sort((a, b) => a.at - b.at);
+  let chaosQueue = Promise.resolve();
+  const progress = () => {
+    while (pending.length && done >= pending[0].at * opts.sessions) {
+      const event = pending.shift()!;
+      chaosQueue = chaosQueue.then(event.run, event.run);
+    }
+  };
+
+  const session = async (input: ReturnType<typeof syntheticAgent>): Promise<void> => {
+    const { userCode } = input;
+    sim.addAgent({ userCode, aadhaar: input.aadhaar, mobile: input.customerId });
+    if (rng() < opts.scriptedFaultShare) {
+      const steps = ['sendOtp', 'verifyOtp', 'biometric'] as const;
+      const faults: EkoFault[] = [{ kind: 'hang' }, { kind: rng() < 0.5 ? 'http502' : 'http504' }];
+      for (const fault of faults) sim.injectFault(userCode, steps[Math.floor(rng() * 3)], fault);
+    }
+    const deadline = Date.now() + opts.sessionDeadlineMs;
+    // The session's resends: a consumed OTP (Verify OTP answered twice after a crash) needs a new one.
+    await persist(() => ekyc.startEkyc({ ...input, policy: { resendCooldown: '1s' } }), deadline, retried);
+    const step = async (send: (options: StepOptions) => Promise<UpdateOutcome>) => {
+      const options = { updateId: randomUUID() };
+      try {
+        // The same update id on every retry: a repeated call joins the first instead of asking again.
+        return await persist(() => send(options), deadline, retried);
+      } catch (err) {
+        if (err instanceof EkycWrongStageError) return null; // the session moved on; look again
+        throw err;
+      }
+    };
+    while (Date.now() < deadline) {
+      let status: EkycStatus;
+      try {
+        status = await persist(() => ekyc.status(userCode), deadline, retried);
+      } catch (err) {
+        // Before the first workflow task the status query has no answer yet.
+        if (Date.now() > deadline) throw err;
+        await sleep(500);
+        continue;
+      }
+      switch (status.stage) {
+        case 'AWAITING_OTP': {
+          const otp = sim.currentOtp(userCode);
+          const resend = status.otpExpired || status.otpAttemptsLeft === 0 || otp === undefined;
+          if (resend) {
+            const wait = status.resendAvailableAt ? Date.parse(status.resendAvailableAt) - Date.now() : 0;
+            if (wait > 0) await sleep(wait + 100);
+            await step((o) => ekyc.requestOtpResend(userCode, o));
+          } else {
+            await step((o) => ekyc.submitOtp(userCode, otp, o));
+          }
+          break;
+        }
+        case 'AWAITING_BIOMETRIC':
+          await guard.around(() => step((o) => ekyc.submitBiometric(userCode, pidData(), o)));
+          break;
+        case 'COMPLETED':
+        case 'FAILED':
+        case 'EXPIRED':
+        case 'CANCELLED':
+          outcomes.set(userCode, status.stage);
+          if (status.lastError) endCodes.set(userCode, status.lastError.code);
+          return;
+        default:
+          await sleep(300); // an Eko call is in flight
+      }
+    }
+  };
+
+  const lanes = Array.from({ length: Math.min(opts.concurrency, opts.sessions) }, async () => {
+    while (outcomes.size < opts.sessions) {
+      const input = syntheticAgent();
+      outcomes.set(input.userCode, 'STUCK'); // until the session reaches a final stage
+      try {
+        await session(input);
+      } catch (err) {
+        log(`chaos: a session ended with ${(err as Error).name}: ${(err as Error).message.slice(0, 160)}`);
+        if (outcomes.get(input.userCode) === 'STUCK') outcomes.set(input.userCode, 'ERROR');
+      }
+      done++;
+      progress();
+    }
+  });
+  await Promise.all(lanes);
+  chaosOn = false;
+  await killer;
+  await chaosQueue;
+  log(`chaos: all ${opts.sessions} sessions driven; checking`);
+
+  // ---- the checks -------------------------------------------------------------------------------------------
+  const problems: string[] = [];
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: 'default' });
+  const notCompleted: Record<string, number> = {};
+  const diagnoses: string[] = [];
+  let workflowTasksFailed = 0;
+  let workflowTasksTimedOut = 0;
+  for (const [userCode, stage] of outcomes) {
+    const handle = client.workflow.getHandle(workflowIdFor(userCode));
+    const description = await persist(() => handle.describe(), Date.now() + 60_000, retried);
+    const closedCompleted = description.status.name === 'COMPLETED';
+    if (stage !== 'COMPLETED' || !closedCompleted) {
+      // Event types and activity attempts only (no payloads): where the run lost its way.
+      const events = (await persist(() => handle.fetchHistory(), Date.now() + 60_000, retried)).events ?? [];
+      diagnoses.push(
+        events
+          .slice(-14)
+          .map((e) => {
+            const name = E[e.eventType ?? 0]?.replace('EVENT_TYPE_', '') ?? String(e.eventType);
+            const attempt = e.activityTaskStartedEventAttributes?.attempt;
+            return attempt && attempt > 1 ? `${name}(attempt ${attempt})` : name;
+          })
+          .join(' > '),
+      );
+      const key =
+        stage === 'COMPLETED'
+          ? `COMPLETED but run ${description.status.name}`
+          : `${stage}${endCodes.has(userCode) ? ` ${endCodes.get(userCode)}` : ''}`;
+      notCompleted[key] = (notCompleted[key] ?? 0) + 1;
+    }
+    // Every run of the agent's workflow id (a failed one may have been started again).
+    const history = await persist(() => handle.fetchHistory(), Date.now() + 60_000, retried);
+    for (const e of history.events ?? []) {
+      if (e.eventType === E.EVENT_TYPE_WORKFLOW_TASK_FAILED) workflowTasksFailed++;
+      if (e.eventType === E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT) workflowTasksTimedOut++;
+    }
+  }
+  const running = (await client.workflow.count(`TaskQueue = '${TASK_QUEUE}' AND ExecutionStatus = 'Running'`)).count;
+  await connection.close();
+
+  const ledger = sim.ledger();
+  const biometricOk = new Map<string, number>();
+  for (const userCode of outcomes.keys()) biometricOk.set(userCode, 0);
+  const faultsInjected: Record<string, number> = {};
+  for (const entry of ledger) {
+    if (entry.fault) faultsInjected[entry.fault] = (faultsInjected[entry.fault] ?? 0) + 1;
+    if (entry.step === 'biometric' && entry.code === '0' && entry.userCode) {
+      biometricOk.set(entry.userCode, (biometricOk.get(entry.userCode) ?? 0) + 1);
+    }
+  }
+  const counts = [...biometricOk.values()];
+  const successfulBiometrics = {
+    exactlyOne: counts.filter((c) => c === 1).length,
+    none: counts.filter((c) => c === 0).length,
+    moreThanOne: counts.filter((c) => c > 1).length,
+  };
+  const completedCount = opts.sessions - Object.values(notCompleted).reduce((a, b) => a + b, 0);
+  const stuck = [...outcomes.values()].filter((s) => s === 'STUCK').length + running;
+
+  if (completedCount !== opts.sessions) problems.push(`${opts.sessions - completedCount} session(s) not COMPLETED`);
+  if (successfulBiometrics.exactlyOne !== opts.sessions) {
+    problems.push(
+      `successful biometrics per agent: ${successfulBiometrics.none} with none, ${successfulBiometrics.moreThanOne} with more than one`,
+    );
+  }
+  if (stuck) problems.push(`${stuck} session(s) stuck (${running} still running)`);
+  if (workflowTasksFailed) problems.push(`${workflowTasksFailed} WorkflowTaskFailed event(s)`);
+  if (stack.serverRestarts < opts.serverRestartsAt.length) problems.push('not every server restart happened');
+  if (stack.kills < opts.killAt.length) problems.push('not every worker kill happened');
+
+  await ekyc.close();
+  await stack.stop();
+  await Promise.all(staffing);
+  await sim.stop();
+  await rm(dir, { recursive: true, force: true });
+
+  const faultTotal = Object.values(faultsInjected).reduce((a, b) => a + b, 0);
+  return {
+    pass: problems.length === 0,
+    problems,
+    sessions: opts.sessions,
+    completed: completedCount,
+    notCompleted,
+    diagnoses,
+    stuck,
+    workerKills: stack.kills,
+    workerRestarts: stack.restarts,
+    workerSelfExits: stack.selfExits,
+    serverRestarts: stack.serverRestarts,
+    ekoCalls: ledger.length,
+    faultsInjected,
+    faultShare: round(faultTotal / Math.max(1, ledger.length), 3),
+    successfulBiometrics,
+    workflowTasksFailed,
+    workflowTasksTimedOut,
+    uncertainOutcomes: [...endCodes.values()].filter((c) => c === 'EkoOutcomeUncertain').length,
+    guardBiometric: opts.guardBiometric,
+    clientRetries,
+    durationSeconds: round((performance.now() - started) / 1000),
+  };
+}
+
+function cliOptions(): Partial<ChaosOptions> {
+  const { values } = parseArgs({
+    options: {
+      sessions: { type: 'string' },
+      concurrency: { type: 'string' },
+      workers: { type: 'string' },
+      'kill-every': { type: 'string' },
+      'server-restarts': { type: 'string' },
+      'fault-rate': { type: 'string' },
+      seed: { type: 'string' },
+      'guard-biometric': { type: 'boolean' },
+    },
+  });
+  const env = process.env;
+  const num = (flag: string | undefined, variable: string) => {
+    const v = flag ?? env[variable];
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`${variable} must be a non-negative number`);
+    return n;
+  };
+  const restarts = num(values['server-restarts'], 'CHAOS_SERVER_RESTARTS');
+  const picked: Partial<ChaosOptions> = {
+    sessions: num(values.sessions, 'CHAOS_SESSIONS'),
+    concurrency: num(values.concurrency, 'CHAOS_CONCURRENCY'),
+    workers: num(values.workers, 'CHAOS_WORKERS'),
+    killEveryMs: num(values['kill-every'], 'CHAOS_KILL_EVERY_MS'),
+    faultRate: num(values['fault-rate'], 'CHAOS_FAULT_RATE'),
+    seed: num(values.seed, 'CHAOS_SEED'),
+    guardBiometric: values['guard-biometric'] ?? (env.CHAOS_GUARD_BIOMETRIC === '1' ? true : undefined),
+    ...(restarts !== undefined
+      ? { serverRestartsAt: Array.from({ length: restarts }, (_, i) => (i + 1) / (restarts + 1)) }
+      : {}),
+  };
+  return Object.fromEntries(Object.entries(picked).filter(([, v]) => v !== undefined));
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  runChaos(cliOptions())
+    .then((result) => {
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      process.stderr.write(
+        `chaos: ${result.pass ? 'PASS' : 'FAIL'} — ${result.completed}/${result.sessions} COMPLETED, ` +
+          `${result.workerKills} worker kills, ${result.serverRestarts} server restarts, ` +
+          `${Math.round(result.faultShare * 100)}% of ${result.ekoCalls} Eko calls faulted, ` +
+          `biometrics ${JSON.stringify(result.successfulBiometrics)}, ${result.stuck} stuck, ` +
+          `${result.workflowTasksFailed} workflow tasks failed, ${result.uncertainOutcomes} EkoOutcomeUncertain, ` +
+          `biometric guard ${result.guardBiometric ? 'on' : 'off'}, ${result.durationSeconds} s` +
+          `${result.problems.length ? `\n  ${result.problems.join('\n  ')}` : ''}\n`,
+      );
+      process.exit(result.pass ? 0 : 1);
+    })
+    .catch((err) => {
+      console.error(err);
+      process.exit(1);
+    });
+}
