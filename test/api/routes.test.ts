@@ -231,8 +231,8 @@ describe('slow steps and Idempotency-Key', () => {
     try {
       const agent = h.newAgent();
       await startSession(agent);
-      // Eko answers only after 2.9 s: the outcome cannot arrive within the impatient client's 2 s.
-      h.sim.injectFault(agent.userCode, 'verifyOtp', { kind: 'latency', ms: 2_900 });
+      // Eko answers only after 8 s: the outcome cannot arrive within the impatient client's 2 s, even on a busy box.
+      h.sim.injectFault(agent.userCode, 'verifyOtp', { kind: 'latency', ms: 8_000 });
       const headers = { ...(await as(agent)), 'idempotency-key': 'page-otp-1' };
       const payload = { otp: h.sim.currentOtp(agent.userCode) };
       const url = `/v1/ekyc/${agent.userCode}/otp`;
