@@ -19,15 +19,8 @@ import { OtpBoard, baselineBoard, syntheticAgent } from './driver.js';
 import { machineInfo } from './machine.js';
 import { mib, pool, round, sleep, summarize, type Summary } from './stats.js';
 import { BASELINE_WORKFLOW_TYPE } from './baseline/shared.js';
-import {
-  BENCH_CODEC_KEYS,
-  EXPERIMENT,
-  ROOT,
-  buildBundle,
-  spawnWorker,
-  type BenchWorker,
-  type WorkerKind,
-} from './workers.js';
+import { experimentLabel } from './experiments/index.js';
+import { BENCH_CODEC_KEYS, ROOT, buildBundle, spawnWorker, type BenchWorker, type WorkerKind } from './workers.js';
 
 const TARGET_MIB_PER_1000 = 25;
 const TASK_QUEUE = 'bench-memory';
@@ -167,7 +160,7 @@ async function main() {
     const report = {
       bench: 'ekyc-memory',
       kind: opts.kind,
-      experiment: EXPERIMENT,
+      experiment: experimentLabel() || null,
       machine: { ...machine, loadAverageAtEnd: round(loadavg()[0], 2) },
       options: opts,
       target: { mibPer1000WaitingSessions: TARGET_MIB_PER_1000 },
@@ -178,7 +171,7 @@ async function main() {
     const md = markdown(report);
     await mkdir(opts.outDir, { recursive: true });
     const stamp = machine.date.replace(/[:.]/g, '-');
-    const name = `bench-memory-${opts.kind}${EXPERIMENT ? `-${EXPERIMENT}` : ''}-${stamp}`;
+    const name = `bench-memory-${opts.kind}${experimentLabel() ? `-${experimentLabel()}` : ''}-${stamp}`;
     await writeFile(join(opts.outDir, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
     await writeFile(join(opts.outDir, `${name}.md`), md);
     process.stdout.write(`${JSON.stringify(report)}\n\n${md}`);

@@ -19,6 +19,7 @@ import { EkoSimulator } from '../sim/eko-sim.js';
 import { CREDENTIALS } from '../test/sim/eko-fixtures.js';
 import { otpBreakdown, type OtpBreakdown } from './breakdown.js';
 import { OtpBoard, baselineBoard, runRound, type RoundResult, type Target } from './driver.js';
+import { experimentLabel } from './experiments/index.js';
 import { machineInfo, type MachineInfo } from './machine.js';
 import { cpuSeconds, mib, round, summarize, type Summary } from './stats.js';
 import { BENCH_CODEC_KEYS, ROOT, buildBundles, spawnWorker, type Bundles, type BenchWorker } from './workers.js';
@@ -69,13 +70,13 @@ function options(): Options {
   const pacedMode = values['paced-mode'] ?? env.BENCH_PACED_MODE ?? (modes.includes('latency') ? 'latency' : 'zero');
   if (pacedMode !== 'zero' && pacedMode !== 'latency') throw new Error('--paced-mode takes zero or latency');
   return {
-    sessions: int(values.sessions, 'BENCH_SESSIONS', 400),
+    sessions: int(values.sessions, 'BENCH_SESSIONS', 300),
     concurrency: int(values.concurrency, 'BENCH_CONCURRENCY', 50),
     latencyMs: int(values.latency, 'BENCH_LATENCY_MS', 300),
     rounds: Math.max(1, int(values.rounds, 'BENCH_ROUNDS', 2)),
     warmup: int(values.warmup, 'BENCH_WARMUP', 30),
     modes: modes as Options['modes'],
-    pacedSessions: int(values['paced-sessions'], 'BENCH_PACED_SESSIONS', 100),
+    pacedSessions: int(values['paced-sessions'], 'BENCH_PACED_SESSIONS', 80),
     thinkMs: [Number(think[1]), Number(think[2])],
     pacedMode,
     profile: values.profile ?? env.BENCH_PROFILE === '1',
@@ -333,10 +334,16 @@ function combine(rounds: { result: RoundResult; cpu: CpuShare }[], worker: Bench
 
 const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
 
-function markdown(report: { machine: MachineInfo; options: Options; modes: ModeResult[]; signEncrypt: SignEncrypt[] }) {
+function markdown(report: {
+  experiment: string | null;
+  machine: MachineInfo;
+  options: Options;
+  modes: ModeResult[];
+  signEncrypt: SignEncrypt[];
+}) {
   const { machine, options: o } = report;
   const lines = [
-    `### eKYC benchmark — ${machine.date.slice(0, 10)}`,
+    `### eKYC benchmark${report.experiment ? ` — EXPERIMENT ${report.experiment}, not the product as shipped` : ''} — ${machine.date.slice(0, 10)}`,
     '',
     `${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.temporalCli.split('\n')[0]}; ` +
       `load average ${machine.loadAverageAtStart} at start. ${o.sessions} sessions × ${o.rounds} rounds per kind and ` +
@@ -430,6 +437,7 @@ async function main() {
   }
   const report = {
     bench: 'ekyc-sessions',
+    experiment: experimentLabel() || null,
     machine: { ...machine, loadAverageAtEnd: round(loadavg()[0], 2) },
     options: opts,
     targets: TARGETS,
@@ -439,10 +447,11 @@ async function main() {
   const md = markdown(report);
   await mkdir(opts.outDir, { recursive: true });
   const stamp = machine.date.replace(/[:.]/g, '-');
-  await writeFile(join(opts.outDir, `bench-${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
-  await writeFile(join(opts.outDir, `bench-${stamp}.md`), md);
+  const name = `bench${report.experiment ? `-${report.experiment}` : ''}-${stamp}`;
+  await writeFile(join(opts.outDir, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(join(opts.outDir, `${name}.md`), md);
   process.stdout.write(`${JSON.stringify(report)}\n\n${md}`);
-  log(`written: ${join(opts.outDir, `bench-${stamp}.{json,md}`)}`);
+  log(`written: ${join(opts.outDir, `${name}.{json,md}`)}`);
 }
 
 main().catch((err) => {

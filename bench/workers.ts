@@ -13,6 +13,7 @@ import { WORKFLOWS_PATH } from '../worker/worker.js';
 import type { EkoSimulator } from '../sim/eko-sim.js';
 import { CREDENTIALS } from '../test/sim/eko-fixtures.js';
 import { freePort } from '../dev/ports.js';
+import { EXPERIMENTS, experimentOn } from './experiments/index.js';
 
 export type WorkerKind = 'ekyc' | 'baseline';
 export type ToWorker = { type: 'memory' } | { type: 'stop' };
@@ -36,13 +37,12 @@ export interface Bundles {
 }
 
 /**
- * `BENCH_EXPERIMENT=zod-free-workflow` bundles the product's workflow against bench/experiments/validation-without-zod.ts
- * instead of common/validation.ts: only to measure what zod costs per workflow instance (docs/PERFORMANCE.md).
+ * With the zod-free-workflow experiment (bench/experiments), the product's workflow is bundled against
+ * bench/experiments/validation-without-zod.ts instead of common/validation.ts: only to measure what zod costs per
+ * workflow instance (docs/PERFORMANCE.md).
  */
-export const EXPERIMENT = process.env.BENCH_EXPERIMENT === 'zod-free-workflow' ? 'zod-free-workflow' : null;
-
 async function ekycBundleCode(logger: DefaultLogger): Promise<string> {
-  if (!EXPERIMENT) return bundleWorkflows(logger);
+  if (!experimentOn(EXPERIMENTS.zodFreeWorkflow)) return bundleWorkflows(logger);
   const validation = fileURLToPath(new URL('../common/validation.ts', import.meta.url));
   const replacement = fileURLToPath(new URL('./experiments/validation-without-zod.ts', import.meta.url));
   const { code } = await bundleWorkflowCode({
