@@ -78,6 +78,9 @@ async function main() {
   let board = new OtpBoard();
   const sim = await EkoSimulator.start({ ...CREDENTIALS, modulusLength: 1024, logger: board.simLogger() });
   const workers: BenchWorker[] = [];
+  let current: BenchWorker | undefined;
+  let died: Error | undefined;
+  let finished = false;
   const spawn = async (maxCachedWorkflows: number) => {
     const w = await spawnWorker({
       kind: opts.kind,
@@ -86,9 +89,15 @@ async function main() {
       bundlePath: bundle,
       sim,
       maxCachedWorkflows,
-      nodeFlags: ['--expose-gc'],
+      // V8's default heap limit (about 4 GiB here) also caps each workflow thread; thousands of cached sessions
+      // need more, as the SDK's own start-up warning suggests.
+      nodeFlags: ['--expose-gc', '--max-old-space-size=16384'],
     });
     workers.push(w);
+    void w.exited.then(({ code, signal }) => {
+      if (!finished && w === current) died = new Error(`worker exited (${code ?? signal}): ${w.stderr().slice(-1500)}`);
+    });
+    current = w;
     await w.ready;
     if (opts.kind === 'baseline') board = baselineBoard(w);
     return w;
@@ -102,6 +111,7 @@ async function main() {
   const waiting: string[] = [];
   const startWaiting = async (count: number) => {
     await pool(count, 50, async () => {
+      if (died) throw died;
       const input = syntheticAgent();
       sim.addAgent({ userCode: input.userCode, aadhaar: input.aadhaar, mobile: input.customerId });
       const otpOut = board.wait(input.userCode);
@@ -121,6 +131,7 @@ async function main() {
     const type = opts.kind === 'ekyc' ? 'fingpayEkyc' : BASELINE_WORKFLOW_TYPE;
     const query = `WorkflowType = '${type}' AND EkycStage = 'AWAITING_OTP' AND ExecutionStatus = 'Running'`;
     for (let i = 0; i < 600; i++) {
+      if (died) throw died;
       if ((await ekyc.client.workflow.count(query)).count >= waiting.length) return;
       await sleep(500);
     }
@@ -176,6 +187,7 @@ async function main() {
     await writeFile(join(opts.outDir, `${name}.md`), md);
     process.stdout.write(`${JSON.stringify(report)}\n\n${md}`);
   } finally {
+    finished = true;
     await ekyc.close();
     await Promise.all(workers.map((w) => w.stop()));
     await sim.stop();
@@ -195,6 +207,7 @@ async function main() {
     const cachedMs: number[] = [];
     for (const userCode of pick(opts.resumeSamples)) cachedMs.push(await submit(userCode));
     log(`cached submitOtp: p50 ${summarize(cachedMs).p50} ms`);
+    current = undefined;
     await big.stop();
 
     const small = await spawn(opts.smallCache);

@@ -285,8 +285,8 @@ async function runMode(
         },
       };
     }
-    const ekycResult = combine(rounds.ekyc, workers.ekyc, latencyMs);
-    const baselineResult = combine(rounds.baseline, workers.baseline, latencyMs);
+    const ekycResult = combine(rounds.ekyc, workers.ekyc);
+    const baselineResult = combine(rounds.baseline, workers.baseline);
     const overhead = (rs: { result: RoundResult }[]) =>
       summarize(rs.flatMap((x) => x.result.timings.map((t) => t.otpRttMs - latencyMs)));
     return {
@@ -307,13 +307,12 @@ async function runMode(
   }
 }
 
-function combine(rounds: { result: RoundResult; cpu: CpuShare }[], worker: BenchWorker, latencyMs: number): KindResult {
+function combine(rounds: { result: RoundResult; cpu: CpuShare }[], worker: BenchWorker): KindResult {
   const sessions = rounds.reduce((n, r) => n + r.result.sessions, 0);
   const elapsedMs = rounds.reduce((n, r) => n + r.result.elapsedMs, 0);
   const timings = rounds.flatMap((r) => r.result.timings);
   const meanOf = (pick: (c: CpuShare) => number) =>
     round(rounds.reduce((n, r) => n + pick(r.cpu), 0) / rounds.length, 2);
-  void latencyMs;
   return {
     sessions,
     failed: rounds.reduce((n, r) => n + r.result.failed, 0),
