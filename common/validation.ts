@@ -43,13 +43,15 @@ export function durationToMs(value: string): number {
 }
 
 function boundedDuration(minMs: number, maxMs: number) {
-  return z
-    .string({ error: RULES.duration })
-    // abort: zod runs later checks after a failed one, and durationToMs would throw on a non-duration.
-    .regex(DURATION_RE, { error: RULES.duration, abort: true })
-    .refine((v) => durationToMs(v) >= minMs && durationToMs(v) <= maxMs, {
-      error: `must be between ${minMs / 1000}s and ${maxMs / 86_400_000}d`,
-    });
+  return (
+    z
+      .string({ error: RULES.duration })
+      // abort: zod runs later checks after a failed one, and durationToMs would throw on a non-duration.
+      .regex(DURATION_RE, { error: RULES.duration, abort: true })
+      .refine((v) => durationToMs(v) >= minMs && durationToMs(v) <= maxMs, {
+        error: `must be between ${minMs / 1000}s and ${maxMs / 86_400_000}d`,
+      })
+  );
 }
 
 export const userCodeSchema = z.string({ error: RULES.userCode }).regex(/^\d{8}$/, { error: RULES.userCode });
