@@ -30,7 +30,7 @@ import type { EkoFault } from '../sim/eko-faults.js';
 import { CREDENTIALS, pidData } from '../test/sim/eko-fixtures.js';
 import { syntheticAgent } from './driver.js';
 import { round, sleep } from './stats.js';
-import { BENCH_CODEC_KEYS, buildBundle, spawnWorker, type BenchWorker } from './workers.js';
+import { BENCH_CODEC_KEYS, buildBundle, removeBundle, spawnWorker, type BenchWorker } from './workers.js';
 
 const E = proto.temporal.api.enums.v1.EventType;
 
@@ -451,6 +451,7 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
   await Promise.all(staffing);
   await sim.stop();
   await rm(dir, { recursive: true, force: true });
+  await removeBundle(bundle);
 
   const faultTotal = Object.values(faultsInjected).reduce((a, b) => a + b, 0);
   return {

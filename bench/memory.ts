@@ -20,7 +20,15 @@ import { machineInfo } from './machine.js';
 import { mib, pool, round, sleep, summarize, type Summary } from './stats.js';
 import { BASELINE_WORKFLOW_TYPE } from './baseline/shared.js';
 import { experimentLabel } from './experiments/index.js';
-import { BENCH_CODEC_KEYS, ROOT, buildBundle, spawnWorker, type BenchWorker, type WorkerKind } from './workers.js';
+import {
+  BENCH_CODEC_KEYS,
+  ROOT,
+  buildBundle,
+  removeBundle,
+  spawnWorker,
+  type BenchWorker,
+  type WorkerKind,
+} from './workers.js';
 
 const TARGET_MIB_PER_1000 = 25;
 const TASK_QUEUE = 'bench-memory';
@@ -192,6 +200,7 @@ async function main() {
     await Promise.all(workers.map((w) => w.stop()));
     await sim.stop();
     await server.stop();
+    await removeBundle(bundle);
   }
 
   /** Sessions still cached by `big` first, then a fresh worker with a small cache. */

@@ -22,7 +22,15 @@ import { OtpBoard, baselineBoard, runRound, type RoundResult, type Target } from
 import { experimentLabel } from './experiments/index.js';
 import { machineInfo, type MachineInfo } from './machine.js';
 import { cpuSeconds, mib, round, summarize, type Summary } from './stats.js';
-import { BENCH_CODEC_KEYS, ROOT, buildBundles, spawnWorker, type Bundles, type BenchWorker } from './workers.js';
+import {
+  BENCH_CODEC_KEYS,
+  ROOT,
+  buildBundles,
+  removeBundle,
+  spawnWorker,
+  type Bundles,
+  type BenchWorker,
+} from './workers.js';
 
 const TARGETS = { ratio: 0.8, otpOverheadP99Ms: 60, signEncryptUs: 100 } as const;
 
@@ -433,6 +441,7 @@ async function main() {
     for (const mode of opts.modes) modes.push(await runMode(mode, opts, server, bundles));
   } finally {
     await server.stop();
+    await Promise.all([removeBundle(bundles.ekyc), removeBundle(bundles.baseline)]);
   }
   const report = {
     bench: 'ekyc-sessions',

@@ -1,10 +1,10 @@
 // The parent's side of bench/worker-process.ts: pre-built workflow bundles (so a worker starts, and restarts, in
 // a second or two without webpack), spawning, RSS from /proc, GC'd heap figures, graceful stop and SIGKILL.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, bundleWorkflowCode } from '@temporalio/worker';
 import { FAILURE_CONVERTER_PATH } from '../codec/data-converter.js';
@@ -71,6 +71,11 @@ export async function buildBundle(kind: WorkerKind): Promise<string> {
       : (await bundleWorkflowCode({ workflowsPath: BASELINE_WORKFLOWS, logger })).code;
   await writeFile(file, code);
   return file;
+}
+
+/** Removes a bundle written by buildBundle, with its temporary folder. */
+export async function removeBundle(file: string): Promise<void> {
+  await rm(dirname(file), { recursive: true, force: true });
 }
 
 export async function buildBundles(): Promise<Bundles> {
