@@ -50,6 +50,10 @@ export const DEFAULT_POLICY: EkycPolicy = {
   ekoStepTimeout: '3m',
 };
 
+export function resolvePolicy(policy: Partial<EkycPolicy> | undefined): EkycPolicy {
+  return { ...DEFAULT_POLICY, ...(policy ?? {}) };
+}
+
 export interface EkycInput {
   userCode: string;
   /** The agent's registered mobile. PII. */

@@ -25,14 +25,15 @@ import {
   type UpdateOutcome,
 } from '../common/domain.js';
 import { EKO_ERROR, type EkoStep, type OtpPair } from '../common/eko-steps.js';
+// The zod-free checks: zod would be evaluated again in every workflow instance (docs/PERFORMANCE.md).
 import {
   ValidationError,
+  checkedBiometricArg as validateBiometricArg,
+  checkedEkycInput as validateEkycInput,
+  checkedOtpArg as validateOtpArg,
   durationToMs,
-  resolvePolicy,
-  validateBiometricArg,
-  validateEkycInput,
-  validateOtpArg,
-} from '../common/validation.js';
+} from '../common/checks.js';
+import { resolvePolicy } from '../common/domain.js';
 import { clientRefIdFor, ekoCalls, type EkoCalls } from './eko-calls.js';
 import {
   END_CODE,

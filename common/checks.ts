@@ -1,0 +1,180 @@
+// The input rules as plain predicates, without zod. The workflow validates with these: every workflow instance
+// evaluates its own copy of the bundled modules, and zod there cost ~0.9 MiB and ~9 ms of CPU per session
+// (docs/PERFORMANCE.md). common/validation.ts builds its zod schemas from the same patterns, bounds and rule
+// texts, and test/common/checks.test.ts holds both to the same verdict on generated inputs.
+import { verhoeffValid } from './verhoeff.js';
+import type { BiometricArg, EkycInput, OtpArg } from './domain.js';
+
+export interface FieldError {
+  field: string;
+  rule: string;
+}
+
+export class ValidationError extends Error {
+  readonly errors: FieldError[];
+  constructor(errors: FieldError[]) {
+    super(`invalid input: ${errors.map((e) => `${e.field}: ${e.rule}`).join('; ')}`);
+    this.name = 'ValidationError';
+    this.errors = errors;
+  }
+}
+
+export const RULES = {
+  userCode: 'must be 8 digits',
+  customerId: 'must be a 10-digit Indian mobile number starting with 6-9',
+  aadhaarFormat: 'must be 12 digits, not starting with 0 or 1',
+  aadhaarChecksum: 'must end in a valid Verhoeff check digit',
+  latlong: 'must be "<lat>,<long>" in decimal degrees, latitude -90..90 and longitude -180..180',
+  bankCode: 'must be 2-12 letters or digits (Eko bank code, e.g. HDFC)',
+  duration: 'must be a duration like "90s", "10m", "24h" or "2d"',
+  otp: 'must be exactly 6 digits',
+  pidData: 'must be the PidData XML returned by the RD service',
+  pidDataSize: 'must be at most 200000 characters',
+  pidCaptureFailed: 'the RD service reported a failed capture (Resp errCode is not 0)',
+} as const;
+
+export const PATTERNS = {
+  userCode: /^\d{8}$/,
+  customerId: /^[6-9]\d{9}$/,
+  aadhaar: /^[2-9]\d{11}$/,
+  latlong: /^-?\d{1,3}(\.\d+)?,\s?-?\d{1,3}(\.\d+)?$/,
+  bankCode: /^[A-Za-z0-9]{2,12}$/,
+  otp: /^\d{6}$/,
+  duration: /^\d+(\.\d+)?\s*(ms|s|m|h|d)$/,
+} as const;
+
+export const PID_MAX_LENGTH = 200_000;
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Milliseconds of a duration string that matches PATTERNS.duration. */
+export function durationToMs(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(value.trim());
+  if (!m) throw new ValidationError([{ field: 'duration', rule: RULES.duration }]);
+  return Math.round(Number(m[1]) * UNIT_MS[m[2]]);
+}
+
+export const latlongInRange = (v: string): boolean => {
+  const [lat, long] = v.split(',').map(Number);
+  return Math.abs(lat) <= 90 && Math.abs(long) <= 180;
+};
+export const pidDataShaped = (v: string): boolean =>
+  /<PidData[\s>]/.test(v) && /<\/PidData>\s*$/.test(v.trim()) && /<Data[\s>]/.test(v);
+export const pidCaptureOk = (v: string): boolean => !/<Resp\b[^>]*\berrCode=["'](?!0["'])[^"']*["']/.test(v);
+
+/** Policy bounds: durations in ms, counts as integers. */
+export const DURATION_BOUNDS = {
+  otpTimeout: [1000, 86_400_000],
+  resendCooldown: [0, 3_600_000],
+  biometricTimeout: [1000, 86_400_000],
+  sessionTimeout: [1000, 30 * 86_400_000],
+  ekoStepTimeout: [5000, 3_600_000],
+} as const;
+export const COUNT_BOUNDS = { maxOtpAttempts: [1, 10], maxResends: [0, 10], maxBiometricAttempts: [1, 10] } as const;
+export const durationBoundsRule = ([min, max]: readonly [number, number]) =>
+  `must be between ${min / 1000}s and ${max / 86_400_000}d`;
+export const countRule = ([min, max]: readonly [number, number]) => `must be an integer between ${min} and ${max}`;
+
+type Check = (v: unknown) => string | null;
+const isString = (v: unknown): v is string => typeof v === 'string';
+const text =
+  (typeRule: string, ...rules: [(v: string) => boolean, string][]): Check =>
+  (v) => {
+    if (!isString(v)) return typeRule;
+    for (const [ok, rule] of rules) if (!ok(v)) return rule;
+    return null;
+  };
+
+const FIELD_CHECKS: Record<keyof Omit<EkycInput, 'policy'>, Check> = {
+  userCode: text(RULES.userCode, [(v) => PATTERNS.userCode.test(v), RULES.userCode]),
+  customerId: text(RULES.customerId, [(v) => PATTERNS.customerId.test(v), RULES.customerId]),
+  aadhaar: text(
+    RULES.aadhaarFormat,
+    [(v) => PATTERNS.aadhaar.test(v), RULES.aadhaarFormat],
+    [verhoeffValid, RULES.aadhaarChecksum],
+  ),
+  latlong: text(RULES.latlong, [(v) => PATTERNS.latlong.test(v), RULES.latlong], [latlongInRange, RULES.latlong]),
+  bankCode: text(RULES.bankCode, [(v) => PATTERNS.bankCode.test(v), RULES.bankCode]),
+};
+
+const POLICY_CHECKS: Record<string, Check> = {
+  ...Object.fromEntries(
+    Object.entries(DURATION_BOUNDS).map(([name, bounds]) => [
+      name,
+      text(
+        RULES.duration,
+        [(v) => PATTERNS.duration.test(v), RULES.duration],
+        [(v) => durationToMs(v) >= bounds[0] && durationToMs(v) <= bounds[1], durationBoundsRule(bounds)],
+      ),
+    ]),
+  ),
+  ...Object.fromEntries(
+    Object.entries(COUNT_BOUNDS).map(([name, bounds]) => [
+      name,
+      (v: unknown) =>
+        typeof v === 'number' && Number.isInteger(v) && v >= bounds[0] && v <= bounds[1] ? null : countRule(bounds),
+    ]),
+  ),
+};
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function checkObject(value: unknown, checks: Record<string, Check>, optional: boolean, prefix = ''): FieldError[] {
+  const name = (k: string) => (prefix ? `${prefix}.${k}` : k);
+  if (!isRecord(value)) return [{ field: prefix || '(root)', rule: 'must be an object' }];
+  const errors: FieldError[] = [];
+  for (const [key, check] of Object.entries(checks)) {
+    if (value[key] === undefined) {
+      if (!optional) errors.push({ field: name(key), rule: 'is required' });
+      continue;
+    }
+    const rule = check(value[key]);
+    if (rule) errors.push({ field: name(key), rule });
+  }
+  return errors;
+}
+
+function unknownKeys(value: Record<string, unknown>, known: string[], prefix = ''): FieldError[] {
+  const extra = Object.keys(value).filter((k) => !known.includes(k));
+  return extra.length
+    ? [{ field: extra.map((k) => (prefix ? `${prefix}.${k}` : k)).join(','), rule: 'is not a known field' }]
+    : [];
+}
+
+/** The field errors of a workflow input (empty when valid). */
+export function checkEkycInput(value: unknown): FieldError[] {
+  const errors = checkObject(value, FIELD_CHECKS, false);
+  if (!isRecord(value)) return errors;
+  if (value.policy !== undefined) {
+    errors.push(...checkObject(value.policy, POLICY_CHECKS, true, 'policy'));
+    if (isRecord(value.policy)) errors.push(...unknownKeys(value.policy, Object.keys(POLICY_CHECKS), 'policy'));
+  }
+  errors.push(...unknownKeys(value, [...Object.keys(FIELD_CHECKS), 'policy']));
+  return errors;
+}
+
+export function checkOtpArg(value: unknown): FieldError[] {
+  return checkObject(value, { otp: text(RULES.otp, [(v) => PATTERNS.otp.test(v), RULES.otp]) }, false);
+}
+
+export function checkBiometricArg(value: unknown): FieldError[] {
+  const pid = text(
+    RULES.pidData,
+    [(v) => v.length >= 1, RULES.pidData],
+    [(v) => v.length <= PID_MAX_LENGTH, RULES.pidDataSize],
+    [pidDataShaped, RULES.pidData],
+    [pidCaptureOk, RULES.pidCaptureFailed],
+  );
+  return checkObject(value, { pidData: pid }, false);
+}
+
+function orThrow<T>(errors: FieldError[], value: unknown): T {
+  if (errors.length) throw new ValidationError(errors);
+  return value as T;
+}
+
+/** The workflow's checks: the same verdicts as common/validation.ts, without zod. */
+export const checkedEkycInput = (v: unknown) => orThrow<EkycInput>(checkEkycInput(v), v);
+export const checkedOtpArg = (v: unknown) => orThrow<OtpArg>(checkOtpArg(v), { otp: (v as OtpArg)?.otp });
+export const checkedBiometricArg = (v: unknown) =>
+  orThrow<BiometricArg>(checkBiometricArg(v), { pidData: (v as BiometricArg)?.pidData });
