@@ -474,3 +474,11 @@ export function loadTracingConfig(env: Env, defaultServiceName: string): Tracing
     samplerRatio,
   };
 }
+
+/**
+ * `ekyc worker`: EKYC_WORKER_CACHE_SIZE, how many sessions the worker keeps in its sticky cache. A cached session
+ * costs ~0.25 MiB; an evicted one costs nothing and resumes by replay in tens of ms (docs/PERFORMANCE.md).
+ */
+export function loadWorkerCacheSize(env: Env): number {
+  return read(env, 'EKYC_WORKER_CACHE_SIZE', intIn(0, 100_000, 500));
+}

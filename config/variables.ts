@@ -183,6 +183,13 @@ export const VARIABLES: VariableDoc[] = [
     usedBy: ['worker', 'dev'],
   },
   {
+    name: 'EKYC_WORKER_CACHE_SIZE',
+    meaning:
+      'sessions the worker keeps cached (sticky); a cached one costs ~0.25 MiB, an evicted one nothing and resumes by replay',
+    default: '`500`',
+    usedBy: ['worker'],
+  },
+  {
     name: 'EKYC_LOG_LEVEL',
     meaning: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent` (JSON logs on stderr, PII redacted)',
     default: '`info`',

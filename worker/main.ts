@@ -9,6 +9,7 @@ import {
   loadEkoConfig,
   loadTemporalConfig,
   loadTracingConfig,
+  loadWorkerCacheSize,
   loadWorkerMetricsPort,
   type Env,
 } from '../config/index.js';
@@ -23,6 +24,7 @@ export async function runWorkerCommand(env: Env = process.env): Promise<void> {
   const eko = loadEkoConfig(env);
   const codec = loadCodecConfig(env);
   const metricsPort = loadWorkerMetricsPort(env);
+  const maxCachedWorkflows = loadWorkerCacheSize(env);
   const tracingConfig = loadTracingConfig(env, 'ekyc-worker');
   const logger = createLogger('ekyc-worker', env);
 
@@ -40,6 +42,7 @@ export async function runWorkerCommand(env: Env = process.env): Promise<void> {
       dataConverter: createDataConverter(codec),
       // An Eko call in flight at shutdown may finish (its own timeout plus a margin) rather than be retried.
       shutdownGraceTime: eko.timeoutMs + 5_000,
+      maxCachedWorkflows,
       tracing,
     });
     printJson({
