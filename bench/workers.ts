@@ -7,13 +7,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, bundleWorkflowCode } from '@temporalio/worker';
-import { FAILURE_CONVERTER_PATH } from '../codec/data-converter.js';
 import { bundleWorkflows } from '../worker/bundle.js';
-import { WORKFLOWS_PATH } from '../worker/worker.js';
 import type { EkoSimulator } from '../sim/eko-sim.js';
 import { CREDENTIALS } from '../test/sim/eko-fixtures.js';
 import { freePort } from '../dev/ports.js';
-import { EXPERIMENTS, experimentOn } from './experiments/index.js';
 
 export type WorkerKind = 'ekyc' | 'baseline';
 export type ToWorker = { type: 'memory' } | { type: 'stop' };
@@ -36,30 +33,6 @@ export interface Bundles {
   baseline: string;
 }
 
-/**
- * With the zod-free-workflow experiment (bench/experiments), the product's workflow is bundled against
- * bench/experiments/validation-without-zod.ts instead of common/validation.ts: only to measure what zod costs per
- * workflow instance (docs/PERFORMANCE.md).
- */
-async function ekycBundleCode(logger: DefaultLogger): Promise<string> {
-  if (!experimentOn(EXPERIMENTS.zodFreeWorkflow)) return bundleWorkflows(logger);
-  const validation = fileURLToPath(new URL('../common/validation.ts', import.meta.url));
-  const replacement = fileURLToPath(new URL('./experiments/validation-without-zod.ts', import.meta.url));
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
-    failureConverterPath: FAILURE_CONVERTER_PATH,
-    logger,
-    webpackConfigHook: (config) => {
-      config.resolve = {
-        ...config.resolve,
-        alias: { ...(config.resolve?.alias as object), [validation]: replacement },
-      };
-      return config;
-    },
-  });
-  return code;
-}
-
 /** A workflow bundle written to a temporary file: the product's (as `npm run build` makes it), or the baseline's. */
 export async function buildBundle(kind: WorkerKind): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'ekyc-bench-'));
@@ -67,7 +40,7 @@ export async function buildBundle(kind: WorkerKind): Promise<string> {
   const file = join(dir, `${kind}-bundle.js`);
   const code =
     kind === 'ekyc'
-      ? await ekycBundleCode(logger)
+      ? await bundleWorkflows(logger)
       : (await bundleWorkflowCode({ workflowsPath: BASELINE_WORKFLOWS, logger })).code;
   await writeFile(file, code);
   return file;

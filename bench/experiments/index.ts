@@ -1,8 +1,6 @@
 // Experiments the benchmarks can switch on (BENCH_EXPERIMENT=a,b) to measure what one part of the product costs.
 // They change what is measured, so every report names the experiments it ran with; the figures of record run none.
 export const EXPERIMENTS = {
-  /** The workflow bundled against validation-without-zod.ts: what zod costs per workflow instance. */
-  zodFreeWorkflow: 'zod-free-workflow',
   /** The driver starts and updates with the plain SDK client (same converter): what EkycClient's extra RPCs cost. */
   sdkClient: 'sdk-client',
 } as const;
