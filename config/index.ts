@@ -42,6 +42,12 @@ const intIn = (min: number, max: number, dflt: number) =>
 export const API_CONTRACTS = ['v3', 'eps-2026-06'] as const;
 export type EkoContractName = (typeof API_CONTRACTS)[number];
 
+/** `schema` when the variable is set, else `dflt`. */
+const orDefault = <T>(schema: z.ZodType<T>, dflt: T) => schema.optional().transform((v) => v ?? dflt);
+// The same rules wherever these variables are read (worker, simulator, API, codec server).
+const contractSchema = z.enum(API_CONTRACTS, { error: `must be one of ${API_CONTRACTS.join(', ')}` });
+const mobileSchema = z.string().regex(/^\d{10}$/, { error: 'must be a 10-digit mobile' });
+
 export interface EkoConfig {
   baseUrl: string;
   developerKey: string;
@@ -71,16 +77,9 @@ export function loadEkoConfig(env: Env): EkoConfig {
     ),
     developerKey: read(env, 'EKO_DEVELOPER_KEY', z.string().min(1)),
     accessKey: read(env, 'EKO_ACCESS_KEY', z.string().min(1)),
-    initiatorId: read(env, 'EKO_INITIATOR_ID', z.string().regex(/^\d{10}$/, { error: 'must be a 10-digit mobile' })),
+    initiatorId: read(env, 'EKO_INITIATOR_ID', mobileSchema),
     aadhaarPublicKey,
-    contract: read(
-      env,
-      'EKO_API_CONTRACT',
-      z
-        .enum(API_CONTRACTS, { error: `must be one of ${API_CONTRACTS.join(', ')}` })
-        .optional()
-        .transform((c) => c ?? 'v3'),
-    ),
+    contract: read(env, 'EKO_API_CONTRACT', orDefault(contractSchema, 'v3')),
     timeoutMs: read(env, 'EKO_TIMEOUT_MS', intIn(100, 120_000, 15_000)),
   };
 }
@@ -204,14 +203,7 @@ export interface CodecServerConfig {
 /** `ekyc codec-server`: EKYC_CODEC_HOST, EKYC_CODEC_PORT, EKYC_CODEC_CORS_ORIGINS and the JWT variables. */
 export function loadCodecServerConfig(env: Env): CodecServerConfig {
   return {
-    host: read(
-      env,
-      'EKYC_CODEC_HOST',
-      z
-        .string()
-        .optional()
-        .transform((h) => h ?? '0.0.0.0'),
-    ),
+    host: read(env, 'EKYC_CODEC_HOST', orDefault(z.string(), '0.0.0.0')),
     port: read(env, 'EKYC_CODEC_PORT', intIn(0, 65_535, 8888)),
     corsOrigins: parseOrigins('EKYC_CODEC_CORS_ORIGINS', env.EKYC_CODEC_CORS_ORIGINS),
     jwt: loadJwtConfig(env),
@@ -230,7 +222,7 @@ export function loadLogLevel(env: Env): (typeof LOG_LEVELS)[number] {
   );
 }
 
-export { read as readVariable, intIn };
+export { read as readVariable, intIn, orDefault };
 
 /** Bounds every Temporal call of the client library (CLI and HTTP API); a call that overruns is "Temporal unavailable". */
 export function loadTemporalCallTimeoutMs(env: Env): number {
@@ -291,14 +283,7 @@ export function loadJwtConfig(env: Env): JwtConfig {
 /** `ekyc api`: EKYC_API_HOST, EKYC_API_PORT, EKYC_JWT_JWKS_URL or EKYC_JWT_PUBLIC_KEY, EKYC_JWT_ISSUER, EKYC_JWT_AUDIENCE. */
 export function loadApiConfig(env: Env): ApiConfig {
   return {
-    host: read(
-      env,
-      'EKYC_API_HOST',
-      z
-        .string()
-        .optional()
-        .transform((h) => h ?? '0.0.0.0'),
-    ),
+    host: read(env, 'EKYC_API_HOST', orDefault(z.string(), '0.0.0.0')),
     port: read(env, 'EKYC_API_PORT', intIn(0, 65_535, 8080)),
     jwt: loadJwtConfig(env),
     temporalTimeoutMs: loadTemporalCallTimeoutMs(env),
@@ -324,39 +309,10 @@ export interface EkoSimConfig {
 export function loadEkoSimConfig(env: Env): EkoSimConfig {
   return {
     port: read(env, 'EKO_SIM_PORT', intIn(0, 65_535, 8090)),
-    developerKey: read(
-      env,
-      'EKO_DEVELOPER_KEY',
-      z
-        .string()
-        .optional()
-        .transform((v) => v ?? EKO_SIM_DEV_CREDENTIALS.developerKey),
-    ),
-    accessKey: read(
-      env,
-      'EKO_ACCESS_KEY',
-      z
-        .string()
-        .optional()
-        .transform((v) => v ?? EKO_SIM_DEV_CREDENTIALS.accessKey),
-    ),
-    initiatorId: read(
-      env,
-      'EKO_INITIATOR_ID',
-      z
-        .string()
-        .regex(/^\d{10}$/, { error: 'must be a 10-digit mobile' })
-        .optional()
-        .transform((v) => v ?? EKO_SIM_DEV_CREDENTIALS.initiatorId),
-    ),
-    contract: read(
-      env,
-      'EKO_API_CONTRACT',
-      z
-        .enum(API_CONTRACTS, { error: `must be one of ${API_CONTRACTS.join(', ')}` })
-        .optional()
-        .transform((c) => c ?? 'v3'),
-    ),
+    developerKey: read(env, 'EKO_DEVELOPER_KEY', orDefault(z.string(), EKO_SIM_DEV_CREDENTIALS.developerKey)),
+    accessKey: read(env, 'EKO_ACCESS_KEY', orDefault(z.string(), EKO_SIM_DEV_CREDENTIALS.accessKey)),
+    initiatorId: read(env, 'EKO_INITIATOR_ID', orDefault(mobileSchema, EKO_SIM_DEV_CREDENTIALS.initiatorId)),
+    contract: read(env, 'EKO_API_CONTRACT', orDefault(contractSchema, 'v3')),
   };
 }
 

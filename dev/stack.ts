@@ -19,6 +19,7 @@ import {
   ConfigError,
   EKO_SIM_DEV_CREDENTIALS,
   intIn,
+  orDefault,
   loadApiConfig,
   loadCodecServerConfig,
   loadEkoConfig,
@@ -100,16 +101,7 @@ export async function startDevStack(
   env: Env = process.env,
   logger: Logger = createLogger('ekyc-dev', env),
 ): Promise<DevStack> {
-  const dataDir = resolve(
-    readVariable(
-      env,
-      'EKYC_DATA_DIR',
-      z
-        .string()
-        .optional()
-        .transform((d) => d ?? '.data'),
-    ),
-  );
+  const dataDir = resolve(readVariable(env, 'EKYC_DATA_DIR', orDefault(z.string(), '.data')));
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const { port: temporalPort, uiPort } = temporalPorts(env);
   const codecPort = readVariable(env, 'EKYC_CODEC_PORT', intIn(0, 65_535, 8888));
