@@ -6,12 +6,11 @@ import {
   Connection,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
-  WorkflowUpdateStage,
   type WorkflowExecutionDescription,
   type WorkflowHandle,
-  type WorkflowUpdateHandle,
 } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
+import proto from '@temporalio/proto';
 import {
   STAGES,
   WORKFLOW_TYPE,
@@ -58,6 +57,11 @@ export * from './errors.js';
 export { ValidationError } from '../common/validation.js';
 
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
+/** After a call timed out: how long to ask Temporal whether the session took the update. */
+const ACCEPTANCE_CHECK_MS = 1_000;
+// @temporalio/proto is CommonJS: under Node's own ESM loader (the built CLI) only its default export exists.
+const UPDATE_ACCEPTED =
+  proto.temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED;
 
 export interface StartResult {
   workflowId: string;
@@ -156,32 +160,34 @@ export class EkycClient {
     const valid = validateEkycInput(input);
     const workflowId = workflowIdFor(valid.userCode);
     return this.call(async () => {
-      const existing = await this.describeOrNull(workflowId);
-      if (existing?.status.name === 'RUNNING') {
-        return { workflowId, runId: existing.runId, stage: stageOf(existing) ?? 'SENDING_OTP', resumed: true };
+      // One RPC on the common path: the start itself. Only when Temporal refuses it (a run is open, or the last
+      // one completed) does a describe say which, and at what stage a running session stands.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const handle = await this.client.workflow.start<typeof fingpayEkyc>(WORKFLOW_TYPE, {
+            taskQueue: this.taskQueue,
+            workflowId,
+            args: [valid],
+            workflowIdConflictPolicy: 'FAIL',
+            workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+            typedSearchAttributes: new TypedSearchAttributes([
+              { key: EKYC_STAGE_SA, value: 'SENDING_OTP' },
+              { key: EKO_USER_CODE_SA, value: valid.userCode },
+            ]),
+            staticSummary: `Fingpay eKYC of agent ${valid.userCode}`,
+          });
+          return { workflowId, runId: handle.firstExecutionRunId, stage: 'SENDING_OTP', resumed: false };
+        } catch (err) {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        }
+        const existing = await this.describeOrNull(workflowId);
+        if (existing?.status.name === 'RUNNING') {
+          return { workflowId, runId: existing.runId, stage: stageOf(existing) ?? 'SENDING_OTP', resumed: true };
+        }
+        if (existing?.status.name === 'COMPLETED') throw new EkycAlreadyCompletedError(valid.userCode);
+        // The run that refused the start closed (failed, cancelled, expired) before the describe: start afresh.
+        if (attempt >= 2) throw new TemporalUnavailableError('the session changed state during the start; try again');
       }
-      if (existing?.status.name === 'COMPLETED') throw new EkycAlreadyCompletedError(valid.userCode);
-      let runId: string;
-      try {
-        const handle = await this.client.workflow.start<typeof fingpayEkyc>(WORKFLOW_TYPE, {
-          taskQueue: this.taskQueue,
-          workflowId,
-          args: [valid],
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-          typedSearchAttributes: new TypedSearchAttributes([
-            { key: EKYC_STAGE_SA, value: 'SENDING_OTP' },
-            { key: EKO_USER_CODE_SA, value: valid.userCode },
-          ]),
-          staticSummary: `Fingpay eKYC of agent ${valid.userCode}`,
-        });
-        runId = handle.firstExecutionRunId;
-      } catch (err) {
-        if (err instanceof WorkflowExecutionAlreadyStartedError) throw new EkycAlreadyCompletedError(valid.userCode);
-        throw err;
-      }
-      // A start racing ours between describe and start is joined by USE_EXISTING and reported as new.
-      return { workflowId, runId, stage: 'SENDING_OTP', resumed: false };
     });
   }
 
@@ -189,20 +195,14 @@ export class EkycClient {
   async submitOtp(userCode: string, otp: string, options: StepOptions = {}): Promise<UpdateOutcome> {
     validateUserCode(userCode);
     const arg = validateOtpArg({ otp });
-    return this.update(userCode, options, (h, updateId) =>
-      h.startUpdate(submitOtpUpdate, { args: [arg], updateId, waitForStage: WorkflowUpdateStage.ACCEPTED }),
-    );
+    return this.update(userCode, options, (h, updateId) => h.executeUpdate(submitOtpUpdate, { args: [arg], updateId }));
   }
 
   /** Asks for a new OTP; the outcome says when the cooldown or the limit stands in the way. */
   async requestOtpResend(userCode: string, options: StepOptions = {}): Promise<UpdateOutcome> {
     validateUserCode(userCode);
     return this.update(userCode, options, (h, updateId) =>
-      h.startUpdate(requestOtpResendUpdate, {
-        args: [{} as Record<string, never>],
-        updateId,
-        waitForStage: WorkflowUpdateStage.ACCEPTED,
-      }),
+      h.executeUpdate(requestOtpResendUpdate, { args: [{} as Record<string, never>], updateId }),
     );
   }
 
@@ -211,7 +211,7 @@ export class EkycClient {
     validateUserCode(userCode);
     const arg = validateBiometricArg({ pidData });
     return this.update(userCode, options, (h, updateId) =>
-      h.startUpdate(submitBiometricUpdate, { args: [arg], updateId, waitForStage: WorkflowUpdateStage.ACCEPTED }),
+      h.executeUpdate(submitBiometricUpdate, { args: [arg], updateId }),
     );
   }
 
@@ -253,39 +253,61 @@ export class EkycClient {
   }
 
   /**
-   * Sends an update and waits for its outcome. The update id makes a repeated call (after a timeout, say) join
-   * the same update instead of asking again: Temporal answers it with the first one's outcome.
+   * Sends an update and waits for its outcome: one long-polling RPC on the common path. The update id makes a
+   * repeated call (after a timeout, say) join the same update instead of asking again: Temporal answers it with
+   * the first one's outcome.
    */
   private async update(
     userCode: string,
     options: StepOptions,
-    start: (handle: WorkflowHandle, updateId: string) => Promise<WorkflowUpdateHandle<UpdateOutcome>>,
+    execute: (handle: WorkflowHandle, updateId: string) => Promise<UpdateOutcome>,
   ): Promise<UpdateOutcome> {
     const updateId = options.updateId ?? randomUUID();
     if (!UPDATE_ID.test(updateId)) throw new ValidationError([{ field: 'updateId', rule: UPDATE_ID_RULE }]);
-    return this.call(async () => {
-      let started = false;
-      try {
-        const update = await start(this.client.workflow.getHandle(workflowIdFor(userCode)), updateId);
-        started = true;
-        return await update.result();
-      } catch (err) {
-        const rejection = validatorRejection(err);
-        if (rejection?.type === VALIDATOR_REJECTION.wrongStage) {
-          if (rejection.stage === 'COMPLETED') throw new EkycAlreadyCompletedError(userCode);
-          throw new EkycWrongStageError(userCode, rejection.stage, rejection.message);
+    const workflowId = workflowIdFor(userCode);
+    try {
+      return await this.call(async () => {
+        try {
+          return await execute(this.client.workflow.getHandle(workflowId), updateId);
+        } catch (err) {
+          const rejection = validatorRejection(err);
+          if (rejection?.type === VALIDATOR_REJECTION.wrongStage) {
+            if (rejection.stage === 'COMPLETED') throw new EkycAlreadyCompletedError(userCode);
+            throw new EkycWrongStageError(userCode, rejection.stage, rejection.message);
+          }
+          if (rejection?.type === VALIDATOR_REJECTION.invalidArgument) {
+            throw new ValidationError(
+              rejection.errors.length ? rejection.errors : [{ field: '(root)', rule: rejection.message }],
+            );
+          }
+          if (err instanceof WorkflowNotFoundError) throw await this.explainClosed(userCode, err);
+          throw err;
         }
-        if (rejection?.type === VALIDATOR_REJECTION.invalidArgument) {
-          throw new ValidationError(
-            rejection.errors.length ? rejection.errors : [{ field: '(root)', rule: rejection.message }],
-          );
-        }
-        if (err instanceof WorkflowNotFoundError) throw await this.explainClosed(userCode, err);
-        // Taken by the session, but its outcome did not come in time: the step is still running.
-        if (started && unavailableReason(err)) throw new EkycStepPendingError(userCode, updateId);
-        throw err;
+      });
+    } catch (err) {
+      // Out of time: if the session took the message, its outcome is merely late and the step is still running.
+      if (err instanceof TemporalUnavailableError && (await this.updateAccepted(workflowId, updateId))) {
+        throw new EkycStepPendingError(userCode, updateId);
       }
-    });
+      throw err;
+    }
+  }
+
+  /** Whether the session has accepted the update (its outcome may still be on the way): one short poll. */
+  private async updateAccepted(workflowId: string, updateId: string): Promise<boolean> {
+    try {
+      const response = await this.client.withDeadline(Date.now() + ACCEPTANCE_CHECK_MS, () =>
+        this.client.workflowService.pollWorkflowExecutionUpdate({
+          namespace: this.client.options.namespace,
+          updateRef: { workflowExecution: { workflowId }, updateId },
+          identity: this.client.options.identity,
+          waitPolicy: { lifecycleStage: UPDATE_ACCEPTED },
+        }),
+      );
+      return (response.stage ?? 0) >= UPDATE_ACCEPTED;
+    } catch {
+      return false; // not found, not accepted in time, or the server is out of reach: the step did not start.
+    }
   }
 
   /** A message to a closed session: say whether it never existed, completed, or ended otherwise. */

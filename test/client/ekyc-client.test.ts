@@ -6,8 +6,10 @@ import {
   EkycNotFoundError,
   EkycStepPendingError,
   EkycWrongStageError,
+  TemporalUnavailableError,
   ValidationError,
 } from '../../client/index.js';
+import { randomUUID } from 'node:crypto';
 import { workflowIdFor } from '../../common/domain.js';
 import { EKO_USER_CODE_SA, EKYC_STAGE_SA } from '../../workflows/messages.js';
 import { pidData, syntheticUserCode } from '../sim/eko-fixtures.js';
@@ -204,6 +206,30 @@ describe('EkycClient on a real Temporal server', () => {
     // Joining the same update gives its outcome once Eko answers.
     const outcome = await h.ekyc.submitOtp(agent.userCode, otp, { updateId: 'slow-otp' });
     expect(outcome).toMatchObject({ accepted: true, stage: 'AWAITING_BIOMETRIC' });
+  });
+
+  it('an update no worker takes in time is TemporalUnavailableError, not a pending step', async () => {
+    // A task queue nobody polls: the session exists but can never accept the update.
+    const stranded = new EkycClient({
+      client: h.ekyc.client,
+      taskQueue: `nobody-${randomUUID()}`,
+      callTimeoutMs: 1_500,
+    });
+    const agent = h.newAgent();
+    const { workflowId } = await stranded.startEkyc(h.input(agent));
+    try {
+      const err = await thrown(stranded.submitOtp(agent.userCode, '123456', { updateId: 'never-taken' }));
+      expect(err).toBeInstanceOf(TemporalUnavailableError);
+    } finally {
+      await h.ekyc.client.workflow.getHandle(workflowId).terminate('test cleanup');
+    }
+  });
+
+  it('concurrent starts for one agent make one run: one new, the others resumed', async () => {
+    const agent = h.newAgent();
+    const results = await Promise.all([1, 2, 3].map(() => h.ekyc.startEkyc(h.input(agent))));
+    expect(new Set(results.map((r) => r.runId)).size).toBe(1);
+    expect(results.filter((r) => !r.resumed)).toHaveLength(1);
   });
 
   it('rejects an update id outside the allowed characters', async () => {
