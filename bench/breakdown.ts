@@ -56,7 +56,7 @@ export async function otpBreakdown(
   client: Client,
   calls: OtpCall[],
   latencyMs: number,
-  sample = 100,
+  sample = 1_000,
 ): Promise<OtpBreakdown> {
   const picked = calls.slice(0, sample);
   const segments = (await Promise.all(picked.map((c) => otpSegments(client, c, latencyMs)))).filter(

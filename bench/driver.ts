@@ -8,7 +8,6 @@ import { TypedSearchAttributes } from '@temporalio/common';
 import { EkycClient, EkycWrongStageError } from '../client/index.js';
 import { WORKFLOW_TYPE, workflowIdFor, type EkycInput } from '../common/domain.js';
 import { verhoeffCheckDigit } from '../common/verhoeff.js';
-import type { EkoSimulator } from '../sim/eko-sim.js';
 import type { Logger } from '../observability/logger.js';
 import { EKO_USER_CODE_SA, EKYC_STAGE_SA, submitBiometricUpdate, submitOtpUpdate } from '../workflows/messages.js';
 import { LATLONG, pidData } from '../test/sim/eko-fixtures.js';
@@ -17,21 +16,28 @@ import { EXPERIMENTS, experimentOn } from './experiments/index.js';
 import { pool, sleep } from './stats.js';
 import type { BenchWorker } from './workers.js';
 
-/** Resolves waiters when something says a user's OTP is out (the simulator's call log, or the baseline worker). */
+/**
+ * Resolves waiters when something says a user's OTP is out (the simulator, or the baseline worker), with the OTP
+ * when the simulator tells it ('' otherwise).
+ */
 export class OtpBoard {
-  private readonly waiting = new Map<string, () => void>();
-  private readonly sent = new Set<string>();
+  private readonly waiting = new Map<string, (otp: string) => void>();
+  private readonly sent = new Map<string, string>();
 
-  notify(userCode: string): void {
+  notify(userCode: string, otp = ''): void {
     const waiter = this.waiting.get(userCode);
     if (waiter) {
       this.waiting.delete(userCode);
-      waiter();
-    } else this.sent.add(userCode);
+      waiter(otp);
+    } else this.sent.set(userCode, otp);
   }
 
-  wait(userCode: string): Promise<void> {
-    if (this.sent.delete(userCode)) return Promise.resolve();
+  wait(userCode: string): Promise<string> {
+    const otp = this.sent.get(userCode);
+    if (otp !== undefined) {
+      this.sent.delete(userCode);
+      return Promise.resolve(otp);
+    }
     return new Promise((resolve) => this.waiting.set(userCode, resolve));
   }
 
@@ -83,7 +89,7 @@ export interface RoundResult {
 export interface EkycTarget {
   kind: 'ekyc';
   ekyc: EkycClient;
-  sim: EkoSimulator;
+  /** Told by the simulator process (bench/sim-process.ts, auto-registering agents) when and which OTP is out. */
   board: OtpBoard;
 }
 
@@ -112,13 +118,11 @@ const think = (t: Think) => (t ? sleep(t[0] + Math.random() * (t[1] - t[0])) : P
 
 async function ekycSession(t: EkycTarget, pace: Think): Promise<SessionTimings> {
   const input = syntheticAgent();
-  t.sim.addAgent({ userCode: input.userCode, aadhaar: input.aadhaar, mobile: input.customerId });
   const otpOut = t.board.wait(input.userCode);
   const sdk = experimentOn(EXPERIMENTS.sdkClient) ? sdkCalls(t.ekyc.client, t.ekyc.taskQueue, input) : null;
   await (sdk ? sdk.start() : t.ekyc.startEkyc(input));
-  await otpOut;
+  const otp = await otpOut;
   await think(pace);
-  const otp = t.sim.currentOtp(input.userCode)!;
   let wrongStageRetries = 0;
   let otpRttMs: number;
   let otpSentAt: number;

@@ -15,8 +15,6 @@ import { Client, Connection } from '@temporalio/client';
 import { EkycClient } from '../client/index.js';
 import { loadCodecConfig } from '../config/index.js';
 import { startDevServer, type DevServer } from '../dev/temporal-server.js';
-import { EkoSimulator } from '../sim/eko-sim.js';
-import { CREDENTIALS } from '../test/sim/eko-fixtures.js';
 import { otpBreakdown, type OtpBreakdown } from './breakdown.js';
 import { OtpBoard, baselineBoard, runRound, type RoundResult, type Target } from './driver.js';
 import { experimentLabel } from './experiments/index.js';
@@ -27,9 +25,11 @@ import {
   ROOT,
   buildBundles,
   removeBundle,
+  spawnSim,
   spawnWorker,
   type Bundles,
   type BenchWorker,
+  type SimProcess,
 } from './workers.js';
 
 const TARGETS = { ratio: 0.8, otpOverheadP99Ms: 60, signEncryptUs: 100 } as const;
@@ -84,7 +84,7 @@ function options(): Options {
     rounds: Math.max(1, int(values.rounds, 'BENCH_ROUNDS', 2)),
     warmup: int(values.warmup, 'BENCH_WARMUP', 30),
     modes: modes as Options['modes'],
-    pacedSessions: int(values['paced-sessions'], 'BENCH_PACED_SESSIONS', 80),
+    pacedSessions: int(values['paced-sessions'], 'BENCH_PACED_SESSIONS', 240),
     thinkMs: [Number(think[1]), Number(think[2])],
     pacedMode,
     profile: values.profile ?? env.BENCH_PROFILE === '1',
@@ -96,8 +96,10 @@ function options(): Options {
 interface CpuShare {
   temporalServer: number;
   worker: number;
-  /** The driver: client calls, the simulator (in the eKYC runs) and the bookkeeping. */
+  /** The driver: client calls (the client library's validation and encryption for eKYC) and the bookkeeping. */
   driver: number;
+  /** The Eko simulator's process: Eko's side of the eKYC calls, not ours (0 for the baseline). */
+  sim: number;
 }
 
 interface KindResult {
@@ -134,6 +136,8 @@ interface PacedResult {
   submitOtpOverheadMs: { ekyc: Summary; baseline: Summary };
   submitBiometricOverheadMs: { ekyc: Summary; baseline: Summary };
   cpuMsPerSession: { ekyc: CpuShare; baseline: CpuShare };
+  /** How long the simulator held each of the paced eKYC calls, minus its added latency: Eko's own time. */
+  simServiceMs: Summary;
   /** Where the submitOtp round trip goes, from each session's history (bench/breakdown.ts). */
   submitOtpBreakdownMs: { ekyc: OtpBreakdown; baseline: OtpBreakdown };
 }
@@ -153,9 +157,14 @@ function signEncrypt(): SignEncrypt[] {
   return (JSON.parse(out.split('\n')[0]) as { results: SignEncrypt[] }).results;
 }
 
-function cpuSnapshot(server: DevServer, worker: BenchWorker) {
+function cpuSnapshot(server: DevServer, worker: BenchWorker, sim: SimProcess) {
   const self = process.cpuUsage();
-  return { server: cpuSeconds(server.pid), worker: cpuSeconds(worker.pid), driver: (self.user + self.system) / 1e6 };
+  return {
+    server: cpuSeconds(server.pid),
+    worker: cpuSeconds(worker.pid),
+    driver: (self.user + self.system) / 1e6,
+    sim: cpuSeconds(sim.pid),
+  };
 }
 
 const otpCalls = (r: RoundResult) =>
@@ -171,6 +180,7 @@ function cpuPer(
     temporalServer: per(before.server, after.server),
     worker: per(before.worker, after.worker),
     driver: per(before.driver, after.driver),
+    sim: per(before.sim, after.sim),
   };
 }
 
@@ -182,13 +192,9 @@ async function runMode(
 ): Promise<ModeResult> {
   const latencyMs = mode === 'zero' ? 0 : opts.latencyMs;
   const ekycBoard = new OtpBoard();
-  // RSA-1024, like the keys Eko publishes; the simulator's own decryption is not our cost.
-  const sim = await EkoSimulator.start({
-    ...CREDENTIALS,
-    modulusLength: 1024,
-    latencyMs,
-    logger: ekycBoard.simLogger(),
-  });
+  // In a process of its own, as Eko is; RSA-1024, like the keys Eko publishes.
+  const sim = await spawnSim(latencyMs);
+  sim.onOtpSent((userCode, otp) => ekycBoard.notify(userCode, otp));
   const queues = { ekyc: `bench-ekyc-${mode}`, baseline: `bench-baseline-${mode}` };
   // One folder per worker: V8 writes a profile per thread (the workflows run in worker threads).
   const profileFlags = (kind: string) =>
@@ -220,7 +226,7 @@ async function runMode(
   });
   const connection = await Connection.connect({ address: server.address });
   const targets: Record<'ekyc' | 'baseline', Target> = {
-    ekyc: { kind: 'ekyc', ekyc, sim, board: ekycBoard },
+    ekyc: { kind: 'ekyc', ekyc, board: ekycBoard },
     baseline: {
       kind: 'baseline',
       client: new Client({ connection, namespace: server.namespace }),
@@ -241,9 +247,9 @@ async function runMode(
       const order = r % 2 === 0 ? (['baseline', 'ekyc'] as const) : (['ekyc', 'baseline'] as const);
       for (const kind of order) {
         workers[kind].resetPeak();
-        const before = cpuSnapshot(server, workers[kind]);
+        const before = cpuSnapshot(server, workers[kind], sim);
         const result = await runRound(targets[kind], opts.sessions, opts.concurrency);
-        const after = cpuSnapshot(server, workers[kind]);
+        const after = cpuSnapshot(server, workers[kind], sim);
         rounds[kind].push({ result, cpu: cpuPer(before, after, result.sessions) });
         log(
           `[${mode}] round ${r + 1} ${kind}: ${round(result.sessionsPerSecond, 2)} sessions/s` +
@@ -256,24 +262,33 @@ async function runMode(
       log(
         `[${mode}] paced: ${opts.pacedSessions} sessions each, ${opts.concurrency} agents, think ${opts.thinkMs.join('-')} ms`,
       );
-      const runs = {} as Record<'ekyc' | 'baseline', { result: RoundResult; cpu: CpuShare }>;
-      for (const kind of ['baseline', 'ekyc'] as const) {
-        const before = cpuSnapshot(server, workers[kind]);
-        const result = await runRound(targets[kind], opts.pacedSessions, opts.concurrency, opts.thinkMs);
-        const after = cpuSnapshot(server, workers[kind]);
-        runs[kind] = { result, cpu: cpuPer(before, after, result.sessions) };
-        log(`[${mode}] paced ${kind}: ${result.sessions} sessions${result.failed ? `, ${result.failed} FAILED` : ''}`);
+      // Rounds in alternating order, as above, so a change in the box's load hits both kinds alike.
+      const runs = { ekyc: [], baseline: [] } as Record<'ekyc' | 'baseline', { result: RoundResult; cpu: CpuShare }[]>;
+      await sim.served(); // forget the closed-loop calls
+      for (let r = 0; r < opts.rounds; r++) {
+        const order = r % 2 === 0 ? (['baseline', 'ekyc'] as const) : (['ekyc', 'baseline'] as const);
+        const n = Math.ceil(opts.pacedSessions / opts.rounds);
+        for (const kind of order) {
+          const before = cpuSnapshot(server, workers[kind], sim);
+          const result = await runRound(targets[kind], n, opts.concurrency, opts.thinkMs);
+          const after = cpuSnapshot(server, workers[kind], sim);
+          runs[kind].push({ result, cpu: cpuPer(before, after, result.sessions) });
+          log(
+            `[${mode}] paced round ${r + 1} ${kind}: ${result.sessions} sessions${result.failed ? `, ${result.failed} FAILED` : ''}`,
+          );
+        }
       }
+      const simServiceMs = summarize(await sim.served());
+      const kinds = { ekyc: combine(runs.ekyc, workers.ekyc), baseline: combine(runs.baseline, workers.baseline) };
+      const timings = (kind: 'ekyc' | 'baseline') => runs[kind].flatMap((x) => x.result.timings);
       const overhead = (kind: 'ekyc' | 'baseline', pick: (t: RoundResult['timings'][number]) => number) =>
-        summarize(runs[kind].result.timings.map((t) => pick(t) - latencyMs));
+        summarize(timings(kind).map((t) => pick(t) - latencyMs));
+      const calls = (kind: 'ekyc' | 'baseline') => runs[kind].flatMap((x) => otpCalls(x.result));
       paced = {
         agents: opts.concurrency,
         thinkMs: opts.thinkMs,
-        sessionsPerSecond: {
-          ekyc: round(runs.ekyc.result.sessionsPerSecond, 2),
-          baseline: round(runs.baseline.result.sessionsPerSecond, 2),
-        },
-        failed: { ekyc: runs.ekyc.result.failed, baseline: runs.baseline.result.failed },
+        sessionsPerSecond: { ekyc: kinds.ekyc.sessionsPerSecond, baseline: kinds.baseline.sessionsPerSecond },
+        failed: { ekyc: kinds.ekyc.failed, baseline: kinds.baseline.failed },
         submitOtpOverheadMs: {
           ekyc: overhead('ekyc', (t) => t.otpRttMs),
           baseline: overhead('baseline', (t) => t.otpRttMs),
@@ -282,14 +297,11 @@ async function runMode(
           ekyc: overhead('ekyc', (t) => t.biometricRttMs),
           baseline: overhead('baseline', (t) => t.biometricRttMs),
         },
-        cpuMsPerSession: { ekyc: runs.ekyc.cpu, baseline: runs.baseline.cpu },
+        cpuMsPerSession: { ekyc: kinds.ekyc.cpuMsPerSession, baseline: kinds.baseline.cpuMsPerSession },
+        simServiceMs,
         submitOtpBreakdownMs: {
-          ekyc: await otpBreakdown(ekyc.client, otpCalls(runs.ekyc.result), latencyMs),
-          baseline: await otpBreakdown(
-            (targets.baseline as { client: Client }).client,
-            otpCalls(runs.baseline.result),
-            latencyMs,
-          ),
+          ekyc: await otpBreakdown(ekyc.client, calls('ekyc'), latencyMs),
+          baseline: await otpBreakdown((targets.baseline as { client: Client }).client, calls('baseline'), latencyMs),
         },
       };
     }
@@ -334,6 +346,7 @@ function combine(rounds: { result: RoundResult; cpu: CpuShare }[], worker: Bench
       temporalServer: meanOf((c) => c.temporalServer),
       worker: meanOf((c) => c.worker),
       driver: meanOf((c) => c.driver),
+      sim: meanOf((c) => c.sim),
     },
     workerPeakRssMiB: mib(worker.peakRss()),
   };
@@ -358,7 +371,7 @@ function markdown(report: {
     '',
     'Closed loop (throughput; round trips here include queueing on a saturated box):',
     '',
-    '| mode | kind | sessions/s | ratio to baseline | submitOtp − Eko latency p50 / p95 / p99 (ms) | worker RSS peak (MiB) | CPU ms per session: server / worker / driver |',
+    '| mode | kind | sessions/s | ratio to baseline | submitOtp − Eko latency p50 / p95 / p99 (ms) | worker RSS peak (MiB) | CPU ms per session: server / worker / driver / Eko sim |',
     '| --- | --- | ---: | ---: | --- | ---: | --- |',
   ];
   for (const m of report.modes) {
@@ -366,7 +379,7 @@ function markdown(report: {
     const row = (kind: 'ekyc' | 'baseline', overhead: Summary, ratio: string) => {
       const k = m[kind];
       const c = k.cpuMsPerSession;
-      return `| ${label} | ${kind === 'ekyc' ? 'eKYC' : 'baseline (no-op)'} | ${k.sessionsPerSecond}${k.failed ? ` (${k.failed} failed)` : ''} | ${ratio} | ${overhead.p50} / ${overhead.p95} / ${overhead.p99} | ${k.workerPeakRssMiB} | ${c.temporalServer} / ${c.worker} / ${c.driver} |`;
+      return `| ${label} | ${kind === 'ekyc' ? 'eKYC' : 'baseline (no-op)'} | ${k.sessionsPerSecond}${k.failed ? ` (${k.failed} failed)` : ''} | ${ratio} | ${overhead.p50} / ${overhead.p95} / ${overhead.p99} | ${k.workerPeakRssMiB} | ${c.temporalServer} / ${c.worker} / ${c.driver} / ${c.sim} |`;
     };
     lines.push(row('ekyc', m.submitOtpOverheadMs, String(m.ratioToBaseline)));
     lines.push(row('baseline', m.baselineSubmitOtpOverheadMs, '1'));
@@ -378,7 +391,7 @@ function markdown(report: {
       '',
       `Paced (${p.agents} agents at once, each pausing ${p.thinkMs[0] / 1000}-${p.thinkMs[1] / 1000} s before the OTP and the finger; ${m.mode === 'zero' ? 'no added latency' : `${m.ekoLatencyMs} ms per Eko call`}):`,
       '',
-      '| kind | sessions/s | submitOtp − Eko latency p50 / p95 / p99 (ms) | submitBiometric − Eko latency p50 / p95 / p99 (ms) | CPU ms per session: server / worker / driver |',
+      '| kind | sessions/s | submitOtp − Eko latency p50 / p95 / p99 (ms), n | submitBiometric − Eko latency p50 / p95 / p99 (ms) | CPU ms per session: server / worker / driver / Eko sim |',
       '| --- | ---: | --- | --- | --- |',
     );
     for (const kind of ['ekyc', 'baseline'] as const) {
@@ -386,7 +399,7 @@ function markdown(report: {
       const b = p.submitBiometricOverheadMs[kind];
       const c = p.cpuMsPerSession[kind];
       lines.push(
-        `| ${kind === 'ekyc' ? 'eKYC' : 'baseline (no-op)'} | ${p.sessionsPerSecond[kind]}${p.failed[kind] ? ` (${p.failed[kind]} failed)` : ''} | ${o.p50} / ${o.p95} / ${o.p99} | ${b.p50} / ${b.p95} / ${b.p99} | ${c.temporalServer} / ${c.worker} / ${c.driver} |`,
+        `| ${kind === 'ekyc' ? 'eKYC' : 'baseline (no-op)'} | ${p.sessionsPerSecond[kind]}${p.failed[kind] ? ` (${p.failed[kind]} failed)` : ''} | ${o.p50} / ${o.p95} / ${o.p99}, ${o.n} | ${b.p50} / ${b.p95} / ${b.p99} | ${c.temporalServer} / ${c.worker} / ${c.driver} / ${c.sim} |`,
       );
     }
     lines.push(
@@ -396,6 +409,7 @@ function markdown(report: {
       '| kind | client → update accepted | activity dispatch | activity work (minus Eko latency) | activity done → update completed | outcome back to client |',
       '| --- | --- | --- | --- | --- | --- |',
     );
+    const sim = p.simServiceMs;
     for (const kind of ['ekyc', 'baseline'] as const) {
       const b = p.submitOtpBreakdownMs[kind];
       const cell = (s: Summary) => `${s.p50} / ${s.p95}`;
@@ -403,6 +417,10 @@ function markdown(report: {
         `| ${kind === 'ekyc' ? 'eKYC' : 'baseline (no-op)'} | ${cell(b.toAccepted)} | ${cell(b.activityDispatch)} | ${cell(b.activityWork)} | ${cell(b.toCompleted)} | ${cell(b.delivery)} |`,
       );
     }
+    lines.push(
+      '',
+      `The simulator's own time per Eko call (Eko's side of "activity work": request in → answer out, minus the added latency): p50 ${sim.p50} / p95 ${sim.p95} / p99 ${sim.p99} ms over ${sim.n} calls.`,
+    );
   }
   lines.push('', '| target | measured | verdict |', '| --- | --- | --- |');
   for (const m of report.modes) {

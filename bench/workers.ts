@@ -8,7 +8,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, bundleWorkflowCode } from '@temporalio/worker';
 import { bundleWorkflows } from '../worker/bundle.js';
-import type { EkoSimulator } from '../sim/eko-sim.js';
 import { CREDENTIALS } from '../test/sim/eko-fixtures.js';
 import { freePort } from '../dev/ports.js';
 
@@ -18,6 +17,18 @@ export type FromWorker =
   | { type: 'ready'; pid: number; maxCachedWorkflows: number }
   | { type: 'otpSent'; userCode: string }
   | { type: 'memory'; rss: number; heapUsed: number; external: number };
+
+export type ToSim = { type: 'served' } | { type: 'stop' };
+export type FromSim =
+  | { type: 'ready'; baseUrl: string; publicKeySpkiBase64: string }
+  | { type: 'otpSent'; userCode: string; otp: string }
+  | { type: 'served'; ms: number[] };
+
+/** Where the ekyc worker finds Eko: what an EkoSimulator, or a simulator process, tells it. */
+export interface SimEndpoint {
+  baseUrl: string;
+  publicKeySpkiBase64: string;
+}
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const BASELINE_WORKFLOWS = fileURLToPath(new URL('./baseline/workflows.ts', import.meta.url));
@@ -61,8 +72,8 @@ export interface WorkerSpec {
   namespace?: string;
   taskQueue: string;
   bundlePath: string;
-  /** The ekyc worker's Eko (the simulator). */
-  sim?: EkoSimulator;
+  /** The ekyc worker's Eko (the simulator, in this process or in its own: spawnSim). */
+  sim?: SimEndpoint;
   /** EKO_TIMEOUT_MS for the ekyc worker. */
   ekoTimeoutMs?: number;
   /** Added per activity by the baseline worker (the simulator's latencyMs in the compared run). */
@@ -194,6 +205,55 @@ export async function spawnWorker(spec: WorkerSpec): Promise<BenchWorker> {
       if (child.exitCode !== null || child.signalCode) return;
       child.kill('SIGKILL');
       await exited;
+    },
+  };
+}
+
+/** The Eko simulator in a process of its own (bench/sim-process.ts): RSA-1024, auto-registering agents. */
+export interface SimProcess extends SimEndpoint {
+  pid: number;
+  onOtpSent(listener: (userCode: string, otp: string) => void): void;
+  /** How long the simulator held each Eko call since the last ask, minus its configured latency (ms). */
+  served(): Promise<number[]>;
+  stop(): Promise<void>;
+}
+
+export async function spawnSim(latencyMs: number): Promise<SimProcess> {
+  const { PATH, HOME, TMPDIR } = process.env;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/sim-process.ts'], {
+    cwd: ROOT,
+    env: { PATH, HOME, TMPDIR, BENCH_SIM_LATENCY_MS: String(latencyMs) },
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  let err = '';
+  child.stderr!.on('data', (d) => (err = (err + d).slice(-8000)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const otpListeners: ((userCode: string, otp: string) => void)[] = [];
+  let servedWaiter: ((ms: number[]) => void) | undefined;
+  const ready = await new Promise<SimEndpoint>((resolve, reject) => {
+    child.on('message', (message: FromSim) => {
+      if (message.type === 'ready') resolve(message);
+      else if (message.type === 'otpSent') for (const l of otpListeners) l(message.userCode, message.otp);
+      else if (message.type === 'served') servedWaiter?.(message.ms);
+    });
+    void exited.then(() => reject(new Error(`the simulator exited before it was ready: ${err.slice(-2000)}`)));
+  });
+  return {
+    baseUrl: ready.baseUrl,
+    publicKeySpkiBase64: ready.publicKeySpkiBase64,
+    pid: child.pid!,
+    onOtpSent: (listener) => otpListeners.push(listener),
+    async served() {
+      const answer = new Promise<number[]>((r) => (servedWaiter = r));
+      child.send({ type: 'served' } satisfies ToSim);
+      return answer;
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode) return;
+      child.send({ type: 'stop' } satisfies ToSim);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
     },
   };
 }

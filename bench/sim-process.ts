@@ -1,0 +1,57 @@
+// The Eko simulator in a process of its own for `npm run bench`, as Eko is a server of its own: its request
+// handling (signature check, RSA decryption of the Aadhaar, JSON) then competes for the cores, as a remote Eko
+// would not, but no longer for the driver's event loop, whose clocks time the round trips. The parent
+// (bench/workers.ts spawnSim) talks to it over IPC: `ready` (base URL, public key), `otpSent` (user code and the
+// synthetic agent's OTP, so the driver needs no lookup), `served` (how long the simulator held each Eko call,
+// minus its configured latency).
+import dc from 'node:diagnostics_channel';
+import type { IncomingMessage } from 'node:http';
+import { EkoSimulator, SIM_PATH_PREFIX } from '../sim/eko-sim.js';
+import type { Logger } from '../observability/logger.js';
+import { CREDENTIALS } from '../test/sim/eko-fixtures.js';
+import type { FromSim, ToSim } from './workers.js';
+
+const send = (message: FromSim) => process.send?.(message);
+const latencyMs = Number(process.env.BENCH_SIM_LATENCY_MS ?? 0);
+
+// Service time of every Eko call, read from Node's own HTTP server instrumentation.
+const arrived = new WeakMap<IncomingMessage, bigint>();
+let served: number[] = [];
+dc.subscribe('http.server.request.start', (message) => {
+  const { request } = message as { request: IncomingMessage };
+  if (request.url?.startsWith(SIM_PATH_PREFIX)) arrived.set(request, process.hrtime.bigint());
+});
+dc.subscribe('http.server.response.finish', (message) => {
+  const { request } = message as { request: IncomingMessage };
+  const start = arrived.get(request);
+  if (start !== undefined) served.push(Number(process.hrtime.bigint() - start) / 1e6 - latencyMs);
+});
+
+async function main() {
+  let sim: EkoSimulator | undefined = undefined;
+  // Successful Send OTPs are announced with the agent's OTP (synthetic agents; nothing is logged).
+  const logger = {
+    info: (entry: { step?: string; code?: string; userCode?: string | null }) => {
+      if (entry.step !== 'sendOtp' || entry.code !== '0' || !entry.userCode || !sim) return;
+      send({ type: 'otpSent', userCode: entry.userCode, otp: sim.currentOtp(entry.userCode) ?? '' });
+    },
+    warn: () => undefined,
+    error: () => undefined,
+  } as unknown as Logger;
+  sim = await EkoSimulator.start({ ...CREDENTIALS, modulusLength: 1024, latencyMs, autoRegister: true, logger });
+  process.on('message', (message: ToSim) => {
+    if (message.type === 'served') {
+      send({ type: 'served', ms: served });
+      served = [];
+    } else if (message.type === 'stop') {
+      void sim!.stop().then(() => process.disconnect?.());
+    }
+  });
+  process.on('disconnect', () => void sim!.stop());
+  send({ type: 'ready', baseUrl: sim.baseUrl, publicKeySpkiBase64: sim.publicKeySpkiBase64 });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
