@@ -111,8 +111,9 @@ async function main() {
       sim,
       maxCachedWorkflows,
       // V8's default heap limit (about 4 GiB here) also caps each workflow thread; thousands of cached sessions
-      // need more, as the SDK's own start-up warning suggests.
-      nodeFlags: ['--expose-gc', '--max-old-space-size=16384'],
+      // need more, as the SDK's own start-up warning suggests. A bounded cache runs on the defaults, as shipped: a
+      // larger limit only lets V8 put off collecting the workflow threads' garbage (gc() reaches the main thread only).
+      nodeFlags: ['--expose-gc', ...(maxCachedWorkflows > opts.sessions ? ['--max-old-space-size=16384'] : [])],
     });
     workers.push(w);
     void w.exited.then(({ code, signal }) => {
