@@ -6,13 +6,12 @@ import { performance } from 'node:perf_hooks';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { EkycClient, EkycWrongStageError } from '../client/index.js';
-import { WORKFLOW_TYPE, workflowIdFor, type EkycInput } from '../common/domain.js';
+import { workflowIdFor, type EkycInput } from '../common/domain.js';
 import { verhoeffCheckDigit } from '../common/verhoeff.js';
 import type { Logger } from '../observability/logger.js';
-import { EKO_USER_CODE_SA, EKYC_STAGE_SA, submitBiometricUpdate, submitOtpUpdate } from '../workflows/messages.js';
+import { EKO_USER_CODE_SA, EKYC_STAGE_SA } from '../workflows/messages.js';
 import { LATLONG, pidData } from '../test/sim/eko-fixtures.js';
 import { BASELINE_WORKFLOW_TYPE, baselineSubmitBiometric, baselineSubmitOtp } from './baseline/shared.js';
-import { EXPERIMENTS, experimentOn } from './experiments/index.js';
 import { pool, sleep } from './stats.js';
 import type { BenchWorker } from './workers.js';
 
@@ -119,8 +118,7 @@ const think = (t: Think) => (t ? sleep(t[0] + Math.random() * (t[1] - t[0])) : P
 async function ekycSession(t: EkycTarget, pace: Think): Promise<SessionTimings> {
   const input = syntheticAgent();
   const otpOut = t.board.wait(input.userCode);
-  const sdk = experimentOn(EXPERIMENTS.sdkClient) ? sdkCalls(t.ekyc.client, t.ekyc.taskQueue, input) : null;
-  await (sdk ? sdk.start() : t.ekyc.startEkyc(input));
+  await t.ekyc.startEkyc(input);
   const otp = await otpOut;
   await think(pace);
   let wrongStageRetries = 0;
@@ -131,53 +129,26 @@ async function ekycSession(t: EkycTarget, pace: Think): Promise<SessionTimings> 
     const started = performance.now();
     otpSentAt = Date.now();
     try {
-      const outcome = await (sdk ? sdk.submitOtp(otp) : t.ekyc.submitOtp(input.userCode, otp));
+      const outcome = await t.ekyc.submitOtp(input.userCode, otp);
       otpRttMs = performance.now() - started;
       otpDoneAt = Date.now();
       if (!outcome.accepted) throw new Error(`submitOtp not accepted: ${outcome.code}`);
       break;
     } catch (err) {
       // The OTP is out, but the workflow has not taken the activity's result yet.
-      const wrongStage =
-        (err instanceof EkycWrongStageError && err.stage === 'SENDING_OTP') ||
-        (sdk !== null && err instanceof WorkflowUpdateFailedError);
-      if (!wrongStage) throw err;
+      if (!(err instanceof EkycWrongStageError && err.stage === 'SENDING_OTP')) throw err;
       wrongStageRetries++;
       await sleep(WRONG_STAGE_PAUSE_MS);
     }
   }
   await think(pace);
   const started = performance.now();
-  const outcome = await (sdk ? sdk.submitBiometric(PID) : t.ekyc.submitBiometric(input.userCode, PID));
+  const outcome = await t.ekyc.submitBiometric(input.userCode, PID);
   const biometricRttMs = performance.now() - started;
   if (!outcome.accepted || outcome.stage !== 'COMPLETED') throw new Error(`submitBiometric: ${outcome.code}`);
   const workflowId = workflowIdFor(input.userCode);
   await t.ekyc.client.workflow.getHandle(workflowId).result();
   return { workflowId, otpRttMs, otpSentAt, otpDoneAt, biometricRttMs, wrongStageRetries };
-}
-
-/**
- * The sdk-client experiment: the same session through the plain SDK client with the same data converter — one
- * start RPC (no describe first) and executeUpdate (one RPC, no separate poll for the outcome).
- */
-function sdkCalls(client: Client, taskQueue: string, input: EkycInput) {
-  const handle = client.workflow.getHandle(workflowIdFor(input.userCode));
-  return {
-    start: () =>
-      client.workflow.start(WORKFLOW_TYPE, {
-        taskQueue,
-        workflowId: workflowIdFor(input.userCode),
-        args: [input],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-        typedSearchAttributes: new TypedSearchAttributes([
-          { key: EKYC_STAGE_SA, value: 'SENDING_OTP' },
-          { key: EKO_USER_CODE_SA, value: input.userCode },
-        ]),
-      }),
-    submitOtp: (otp: string) => handle.executeUpdate(submitOtpUpdate, { args: [{ otp }] }),
-    submitBiometric: (pid: string) => handle.executeUpdate(submitBiometricUpdate, { args: [{ pidData: pid }] }),
-  };
 }
 
 async function baselineSession(t: BaselineTarget, pace: Think): Promise<SessionTimings> {

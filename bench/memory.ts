@@ -21,7 +21,6 @@ import { OtpBoard, baselineBoard, syntheticAgent } from './driver.js';
 import { machineInfo } from './machine.js';
 import { mib, pool, round, sleep, summarize, type Summary } from './stats.js';
 import { BASELINE_WORKFLOW_TYPE } from './baseline/shared.js';
-import { experimentLabel } from './experiments/index.js';
 import {
   BENCH_CODEC_KEYS,
   ROOT,
@@ -195,7 +194,6 @@ async function main() {
     const report = {
       bench: 'ekyc-memory',
       kind: opts.kind,
-      experiment: experimentLabel() || null,
       machine: { ...machine, loadAverageAtEnd: round(loadavg()[0], 2) },
       options: opts,
       target: { mibPer1000WaitingSessions: TARGET_MIB_PER_1000 },
@@ -206,7 +204,7 @@ async function main() {
     const md = markdown(report);
     await mkdir(opts.outDir, { recursive: true });
     const stamp = machine.date.replace(/[:.]/g, '-');
-    const name = `bench-memory-${opts.kind}${experimentLabel() ? `-${experimentLabel()}` : ''}-${stamp}`;
+    const name = `bench-memory-${opts.kind}-${stamp}`;
     await writeFile(join(opts.outDir, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
     await writeFile(join(opts.outDir, `${name}.md`), md);
     process.stdout.write(`${JSON.stringify(report)}\n\n${md}`);
@@ -274,7 +272,6 @@ const verdict = (mibPer1000: number) => (mibPer1000 <= TARGET_MIB_PER_1000 ? 'me
 function markdown(r: {
   kind: WorkerKind;
   options: { cache: number | 'all' };
-  experiment: string | null;
   machine: ReturnType<typeof machineInfo>;
   steps: { sessions: number; rssMiB: number; heapUsedMiB: number }[];
   perThousandWaitingSessions: {
@@ -289,7 +286,7 @@ function markdown(r: {
   const cell = (s: Summary) => `${s.p50} / ${s.p95} / ${s.max}`;
   const what = r.kind === 'ekyc' ? 'eKYC' : 'baseline (no-op workflow)';
   const lines = [
-    `### Worker memory, ${what}${r.experiment ? ` — experiment ${r.experiment}` : ''} — ${r.machine.date.slice(0, 10)}`,
+    `### Worker memory, ${what} — ${r.machine.date.slice(0, 10)}`,
     '',
     `${r.machine.cpus} × ${r.machine.cpuModel}; load average ${r.machine.loadAverageAtStart} at start. ${r.options.cache === 'all' ? 'Every session cached.' : `Sticky cache of ${r.options.cache} sessions${r.options.cache === loadWorkerCacheSize({}) ? ' (the default of `ekyc worker`)' : ''}.`}`,
     '',

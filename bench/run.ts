@@ -17,7 +17,6 @@ import { loadCodecConfig } from '../config/index.js';
 import { startDevServer, type DevServer } from '../dev/temporal-server.js';
 import { otpBreakdown, type OtpBreakdown } from './breakdown.js';
 import { OtpBoard, baselineBoard, runRound, type RoundResult, type Target } from './driver.js';
-import { experimentLabel } from './experiments/index.js';
 import { machineInfo, type MachineInfo } from './machine.js';
 import { cpuSeconds, mib, round, summarize, type Summary } from './stats.js';
 import {
@@ -354,16 +353,10 @@ function combine(rounds: { result: RoundResult; cpu: CpuShare }[], worker: Bench
 
 const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
 
-function markdown(report: {
-  experiment: string | null;
-  machine: MachineInfo;
-  options: Options;
-  modes: ModeResult[];
-  signEncrypt: SignEncrypt[];
-}) {
+function markdown(report: { machine: MachineInfo; options: Options; modes: ModeResult[]; signEncrypt: SignEncrypt[] }) {
   const { machine, options: o } = report;
   const lines = [
-    `### eKYC benchmark${report.experiment ? ` — EXPERIMENT ${report.experiment}, not the product as shipped` : ''} — ${machine.date.slice(0, 10)}`,
+    `### eKYC benchmark — ${machine.date.slice(0, 10)}`,
     '',
     `${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.temporalCli.split('\n')[0]}; ` +
       `load average ${machine.loadAverageAtStart} at start. ${o.sessions} sessions × ${o.rounds} rounds per kind and ` +
@@ -463,7 +456,6 @@ async function main() {
   }
   const report = {
     bench: 'ekyc-sessions',
-    experiment: experimentLabel() || null,
     machine: { ...machine, loadAverageAtEnd: round(loadavg()[0], 2) },
     options: opts,
     targets: TARGETS,
@@ -473,7 +465,7 @@ async function main() {
   const md = markdown(report);
   await mkdir(opts.outDir, { recursive: true });
   const stamp = machine.date.replace(/[:.]/g, '-');
-  const name = `bench${report.experiment ? `-${report.experiment}` : ''}-${stamp}`;
+  const name = `bench-${stamp}`;
   await writeFile(join(opts.outDir, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
   await writeFile(join(opts.outDir, `${name}.md`), md);
   process.stdout.write(`${JSON.stringify(report)}\n\n${md}`);
