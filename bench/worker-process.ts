@@ -5,7 +5,7 @@
 import { Worker, NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { createDataConverter } from '../codec/data-converter.js';
-import { loadCodecConfig, loadEkoConfig, loadWorkerMetricsPort } from '../config/index.js';
+import { loadCodecConfig, loadEkoConfig, loadWorkerMetricsPort, loadWorkerWorkflowThreads } from '../config/index.js';
 import { createLogger } from '../observability/logger.js';
 import { PinoTemporalLogger } from '../worker/temporal-logger.js';
 import { createEkycWorker } from '../worker/worker.js';
@@ -29,6 +29,8 @@ async function main() {
   });
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS! });
   const maxCachedWorkflows = env.BENCH_MAX_CACHED ? Number(env.BENCH_MAX_CACHED) : undefined;
+  // Both kinds run as many workflow threads as `ekyc worker` would (EKYC_WORKER_WORKFLOW_THREADS or its default).
+  const workflowThreads = loadWorkerWorkflowThreads(env);
   const common = {
     connection,
     namespace: env.TEMPORAL_NAMESPACE ?? 'default',
@@ -44,6 +46,7 @@ async function main() {
           dataConverter: createDataConverter(loadCodecConfig(env)),
           shutdownGraceTime: '5s',
           ...(maxCachedWorkflows !== undefined ? { maxCachedWorkflows } : {}),
+          workflowThreads,
         })
       : await Worker.create({
           ...common,
@@ -52,6 +55,7 @@ async function main() {
           ),
           shutdownGraceTime: '5s',
           ...(maxCachedWorkflows !== undefined ? { maxCachedWorkflows } : {}),
+          workflowThreadPoolSize: workflowThreads,
         });
 
   process.on('message', (message: ToWorker) => {

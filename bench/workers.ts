@@ -122,6 +122,9 @@ export async function spawnWorker(spec: WorkerSpec): Promise<BenchWorker> {
     HOME,
     TMPDIR,
     BENCH_WORKER_KIND: spec.kind,
+    ...(process.env.EKYC_WORKER_WORKFLOW_THREADS
+      ? { EKYC_WORKER_WORKFLOW_THREADS: process.env.EKYC_WORKER_WORKFLOW_THREADS }
+      : {}),
     TEMPORAL_ADDRESS: spec.temporalAddress,
     TEMPORAL_NAMESPACE: spec.namespace ?? 'default',
     BENCH_TASK_QUEUE: spec.taskQueue,

@@ -438,3 +438,14 @@ export function loadTracingConfig(env: Env, defaultServiceName: string): Tracing
 export function loadWorkerCacheSize(env: Env): number {
   return read(env, 'EKYC_WORKER_CACHE_SIZE', intIn(0, 100_000, 500));
 }
+
+/** The SDK's default is one workflow thread; two let one session's workflow task run while another's waits. */
+export const DEFAULT_WORKFLOW_THREADS = 2;
+
+/**
+ * `ekyc worker`: EKYC_WORKER_WORKFLOW_THREADS, the threads that run workflow tasks (each with its own V8 context
+ * and share of the sticky cache). More than the cores the worker may use only adds memory.
+ */
+export function loadWorkerWorkflowThreads(env: Env): number {
+  return read(env, 'EKYC_WORKER_WORKFLOW_THREADS', intIn(1, 16, DEFAULT_WORKFLOW_THREADS));
+}

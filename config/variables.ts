@@ -190,6 +190,13 @@ export const VARIABLES: VariableDoc[] = [
     usedBy: ['worker'],
   },
   {
+    name: 'EKYC_WORKER_WORKFLOW_THREADS',
+    meaning:
+      'threads running workflow tasks (1-16); two keep one session waiting on another less often (docs/PERFORMANCE.md); each costs a V8 context',
+    default: '`2`',
+    usedBy: ['worker'],
+  },
+  {
     name: 'EKYC_LOG_LEVEL',
     meaning: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent` (JSON logs on stderr, PII redacted)',
     default: '`info`',

@@ -10,6 +10,7 @@ import {
   loadTemporalConfig,
   loadTracingConfig,
   loadWorkerCacheSize,
+  loadWorkerWorkflowThreads,
   loadWorkerMetricsPort,
   type Env,
 } from '../config/index.js';
@@ -25,6 +26,7 @@ export async function runWorkerCommand(env: Env = process.env): Promise<void> {
   const codec = loadCodecConfig(env);
   const metricsPort = loadWorkerMetricsPort(env);
   const maxCachedWorkflows = loadWorkerCacheSize(env);
+  const workflowThreads = loadWorkerWorkflowThreads(env);
   const tracingConfig = loadTracingConfig(env, 'ekyc-worker');
   const logger = createLogger('ekyc-worker', env);
 
@@ -43,6 +45,7 @@ export async function runWorkerCommand(env: Env = process.env): Promise<void> {
       // An Eko call in flight at shutdown may finish (its own timeout plus a margin) rather than be retried.
       shutdownGraceTime: eko.timeoutMs + 5_000,
       maxCachedWorkflows,
+      workflowThreads,
       tracing,
     });
     printJson({
@@ -52,6 +55,9 @@ export async function runWorkerCommand(env: Env = process.env): Promise<void> {
         identity,
         metricsPort,
         tracing: tracingConfig.mode,
+        // As the SDK took them, not as configured: what this process really runs with.
+        cacheSize: worker.options.maxCachedWorkflows,
+        workflowThreads: worker.options.workflowThreadPoolSize,
       },
     });
     // Resolves once a shutdown signal has drained the worker.

@@ -6,6 +6,7 @@ import { Context } from '@temporalio/activity';
 import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import type { EkycActivities } from '../common/eko-steps.js';
+import { DEFAULT_WORKFLOW_THREADS } from '../config/index.js';
 import {
   bundleHasTracing,
   WORKFLOW_TRACING_MODULE,
@@ -43,6 +44,8 @@ export interface EkycWorkerOptions {
   shutdownGraceTime?: string | number;
   /** Sessions kept in the worker's cache; the SDK's default grows with the heap limit (docs/PERFORMANCE.md). */
   maxCachedWorkflows?: number;
+  /** Threads running workflow tasks; DEFAULT_WORKFLOW_THREADS (config/index.ts) when absent. */
+  workflowThreads?: number;
 }
 
 export async function createEkycWorker(opts: EkycWorkerOptions): Promise<Worker> {
@@ -71,6 +74,7 @@ export async function createEkycWorker(opts: EkycWorkerOptions): Promise<Worker>
       : {}),
     shutdownGraceTime: opts.shutdownGraceTime ?? '20s',
     ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
+    workflowThreadPoolSize: opts.workflowThreads ?? DEFAULT_WORKFLOW_THREADS,
   });
 }
 

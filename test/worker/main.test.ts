@@ -59,8 +59,24 @@ describe('ekyc worker', () => {
     const taskQueue = `ekyc-main-${randomUUID()}`;
     const worker = start(workerEnv(sim, taskQueue));
     const printed = (await worker.ready) as { worker: Record<string, unknown> };
-    expect(printed.worker).toMatchObject({ taskQueue, namespace: 'default', metricsPort: 0 });
+    expect(printed.worker).toMatchObject({
+      taskQueue,
+      namespace: 'default',
+      metricsPort: 0,
+      cacheSize: 500,
+      workflowThreads: 2,
+    });
     expect(printed.worker.identity).toMatch(new RegExp(`^ekyc-worker-${worker.child.pid}@`));
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toEqual({ code: 0, signal: null });
+  }, 90_000);
+
+  it('runs with the sticky cache and workflow threads it is configured with', async () => {
+    const worker = start(
+      workerEnv(sim, `ekyc-main-${randomUUID()}`, { EKYC_WORKER_CACHE_SIZE: '40', EKYC_WORKER_WORKFLOW_THREADS: '3' }),
+    );
+    const printed = (await worker.ready) as { worker: Record<string, unknown> };
+    expect(printed.worker).toMatchObject({ cacheSize: 40, workflowThreads: 3 });
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toEqual({ code: 0, signal: null });
   }, 90_000);
