@@ -439,8 +439,11 @@ export function loadWorkerCacheSize(env: Env): number {
   return read(env, 'EKYC_WORKER_CACHE_SIZE', intIn(0, 100_000, 500));
 }
 
-/** The SDK's default is one workflow thread; two let one session's workflow task run while another's waits. */
-export const DEFAULT_WORKFLOW_THREADS = 2;
+/**
+ * The SDK's own default (with its reusable V8 context). A second thread lets one session's workflow task run while
+ * another's waits, but on two shared cores it measured no better (docs/PERFORMANCE.md): raise it on larger hosts.
+ */
+export const DEFAULT_WORKFLOW_THREADS = 1;
 
 /**
  * `ekyc worker`: EKYC_WORKER_WORKFLOW_THREADS, the threads that run workflow tasks (each with its own V8 context

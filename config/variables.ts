@@ -192,8 +192,8 @@ export const VARIABLES: VariableDoc[] = [
   {
     name: 'EKYC_WORKER_WORKFLOW_THREADS',
     meaning:
-      'threads running workflow tasks (1-16); two keep one session waiting on another less often (docs/PERFORMANCE.md); each costs a V8 context',
-    default: '`2`',
+      'threads running workflow tasks (1-16), each with its own V8 context; more help only with cores to spare (docs/PERFORMANCE.md)',
+    default: '`1`',
     usedBy: ['worker'],
   },
   {

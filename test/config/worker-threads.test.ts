@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadWorkerWorkflowThreads } from '../../config/index.js';
 
 describe('EKYC_WORKER_WORKFLOW_THREADS', () => {
-  it('defaults to 2 workflow threads', () => {
-    expect(loadWorkerWorkflowThreads({})).toBe(2);
+  it("defaults to 1 workflow thread, the SDK's own default", () => {
+    expect(loadWorkerWorkflowThreads({})).toBe(1);
   });
   it('takes an integer from 1 to 16', () => {
     expect(loadWorkerWorkflowThreads({ EKYC_WORKER_WORKFLOW_THREADS: '1' })).toBe(1);

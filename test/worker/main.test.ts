@@ -64,7 +64,7 @@ describe('ekyc worker', () => {
       namespace: 'default',
       metricsPort: 0,
       cacheSize: 500,
-      workflowThreads: 2,
+      workflowThreads: 1,
     });
     expect(printed.worker.identity).toMatch(new RegExp(`^ekyc-worker-${worker.child.pid}@`));
     worker.child.kill('SIGTERM');
