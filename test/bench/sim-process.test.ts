@@ -31,23 +31,20 @@ describe('bench simulator process', () => {
       sim.onOtpSent((userCode, otp) => resolve({ userCode, otp })),
     );
     const started = Date.now();
-    const sent = await client.sendOtp({
+    const who = {
       userCode: agent.userCode,
       customerId: agent.customerId,
       aadhaar: agent.aadhaar,
       latlong: agent.latlong,
-      clientRefId: `${agent.userCode}S01`,
-    });
+    };
+    const sent = await client.sendOtp({ ...who, clientRefId: `${agent.userCode}S01` });
     expect(Date.now() - started).toBeGreaterThanOrEqual(25);
     expect(sent.otpRefId).toBeTruthy();
     const { userCode, otp } = await announced;
     expect(userCode).toBe(agent.userCode);
     expect(otp).toMatch(/^\d{6}$/);
     const verified = await client.verifyOtp({
-      userCode: agent.userCode,
-      customerId: agent.customerId,
-      aadhaar: agent.aadhaar,
-      latlong: agent.latlong,
+      ...who,
       clientRefId: `${agent.userCode}V01`,
       otp,
       otpRefId: sent.otpRefId,
