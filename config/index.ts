@@ -7,6 +7,7 @@ import type { NativeConnectionOptions } from '@temporalio/worker';
 import { DEFAULT_TASK_QUEUE } from '../common/domain.js';
 import { parseAadhaarPublicKey } from '../activities/eko/aadhaar-crypto.js';
 import { parseJwtPublicKey } from '../auth/jwt.js';
+import { RD_MODES, type RdMode } from '../sim/rd-sim.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -314,6 +315,15 @@ export function loadEkoSimConfig(env: Env): EkoSimConfig {
     initiatorId: read(env, 'EKO_INITIATOR_ID', orDefault(mobileSchema, EKO_SIM_DEV_CREDENTIALS.initiatorId)),
     contract: read(env, 'EKO_API_CONTRACT', orDefault(contractSchema, 'v3')),
   };
+}
+
+/** `ekyc sim` / `ekyc dev`: EKYC_RD_SIM_MODE, how the RD-service simulator answers the agent page's capture. */
+export function loadRdSimMode(env: Env): RdMode {
+  return read(
+    env,
+    'EKYC_RD_SIM_MODE',
+    orDefault(z.enum(RD_MODES as [RdMode, ...RdMode[]], { error: `must be one of ${RD_MODES.join(', ')}` }), 'good'),
+  );
 }
 
 /** `ekyc worker`: EKYC_METRICS_PORT, where the Temporal Runtime serves Prometheus metrics; 0 turns them off. */

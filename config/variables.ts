@@ -116,6 +116,13 @@ export const VARIABLES: VariableDoc[] = [
     default: '`8090`',
     usedBy: ['sim', 'dev'],
   },
+  {
+    name: 'EKYC_RD_SIM_MODE',
+    meaning:
+      'how the RD-service simulator answers captures: `good`, `poor` (low quality, Eko refuses it), `deviceError` or `notReady`',
+    default: '`good`',
+    usedBy: ['sim', 'dev'],
+  },
   // Payload encryption
   {
     name: 'EKYC_CODEC_KEYS',

@@ -1,6 +1,6 @@
 // `ekyc sim`: the loopback simulators for local development. Prints one JSON object saying where they are and
 // which Aadhaar public key to configure, then runs until SIGINT/SIGTERM.
-import { loadEkoSimConfig, type Env } from '../config/index.js';
+import { loadEkoSimConfig, loadRdSimMode, type Env } from '../config/index.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { printJson } from '../client/output.js';
 import { EkoSimulator } from './eko-sim.js';
@@ -21,6 +21,7 @@ export interface RunningSimulators {
 /** Start every simulator on loopback. `ekyc dev` can call this too. */
 export async function startSimulators(env: Env = process.env, logger?: Logger): Promise<RunningSimulators> {
   const config = loadEkoSimConfig(env);
+  const rdMode = loadRdSimMode(env);
   const eko = await EkoSimulator.start({
     host: '127.0.0.1',
     port: config.port,
@@ -35,7 +36,7 @@ export async function startSimulators(env: Env = process.env, logger?: Logger): 
   const stops: (() => Promise<void>)[] = [() => eko.stop()];
   const info: SimInfo = { eko: { baseUrl: eko.baseUrl, publicKey: eko.publicKeySpkiBase64, contract: eko.contract } };
 
-  const rd = await RdServiceSimulator.start({ host: '127.0.0.1' }).catch(async (err) => {
+  const rd = await RdServiceSimulator.start({ host: '127.0.0.1', mode: rdMode }).catch(async (err) => {
     await eko.stop();
     throw err;
   });

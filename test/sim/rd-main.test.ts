@@ -20,4 +20,21 @@ describe('ekyc sim and the RD-service simulator', () => {
     }
     await expect(fetch(`${url}/`, { method: 'RDSERVICE' })).rejects.toThrow();
   });
+
+  it('answers in the mode EKYC_RD_SIM_MODE names', async () => {
+    const sims = await startSimulators({ EKO_SIM_PORT: '0', EKYC_RD_SIM_MODE: 'notReady' });
+    try {
+      expect(sims.info.rd?.mode).toBe('notReady');
+      const discovery = await (await fetch(`${sims.info.rd!.url}/`, { method: 'RDSERVICE' })).text();
+      expect(discovery).toContain('status="NOTREADY"');
+    } finally {
+      await sims.stop();
+    }
+  });
+
+  it('refuses an unknown mode, naming the variable and the modes, before starting anything', async () => {
+    await expect(startSimulators({ EKO_SIM_PORT: '0', EKYC_RD_SIM_MODE: 'great' })).rejects.toThrow(
+      /^EKYC_RD_SIM_MODE: must be one of good, poor, deviceError, notReady$/,
+    );
+  });
 });
