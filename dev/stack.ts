@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { generateKeyPairSync, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { createJwtVerifier } from '../auth/jwt.js';
 import { createDataConverter } from '../codec/data-converter.js';
@@ -32,7 +32,7 @@ import {
 import { createLogger, type Logger } from '../observability/logger.js';
 import { startTracing } from '../observability/tracing.js';
 import { startSimulators } from '../sim/main.js';
-import { PinoTemporalLogger } from '../worker/temporal-logger.js';
+import { installRuntime } from '../worker/runtime.js';
 import { createEkycWorker } from '../worker/worker.js';
 import { startDevServer } from './temporal-server.js';
 import { z } from 'zod';
@@ -176,16 +176,8 @@ export async function startDevStack(
     // One OpenTelemetry SDK for the worker and the API of this process, when switched on; stopped last.
     const tracing = await startTracing(loadTracingConfig(devEnv, 'ekyc-dev'), { logger });
     if (tracing) stops.unshift({ name: 'tracing', stop: () => tracing.shutdown() });
-    try {
-      Runtime.install({
-        logger: new PinoTemporalLogger(logger.child({ component: 'worker' })),
-        ...(metricsPort
-          ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${metricsPort}` } } } }
-          : {}),
-      });
-    } catch {
-      // A Runtime exists already (e.g. the stack is embedded in a test process).
-    }
+    // A Runtime that exists already (the stack embedded in a test process) is kept.
+    installRuntime({ logger: logger.child({ component: 'worker' }), metricsPort, metricsHost: '127.0.0.1' });
     const connection = await NativeConnection.connect(temporalConfig.connection);
     stops.push({ name: 'worker-connection', stop: () => connection.close() });
     const worker: Worker = await createEkycWorker({

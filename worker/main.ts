@@ -1,7 +1,7 @@
 // `ekyc worker`: configuration parsed once (a bad variable stops it with one line), then a worker runs until
 // SIGINT or SIGTERM, letting in-flight Eko calls finish first.
 import { hostname } from 'node:os';
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { createDataConverter } from '../codec/data-converter.js';
 import {
@@ -17,7 +17,7 @@ import {
 import { createLogger } from '../observability/logger.js';
 import { startTracing } from '../observability/tracing.js';
 import { printJson } from '../client/output.js';
-import { PinoTemporalLogger } from './temporal-logger.js';
+import { installRuntime } from './runtime.js';
 import { createEkycWorker } from './worker.js';
 
 export async function runWorkerCommand(env: Env = process.env): Promise<void> {
@@ -30,7 +30,7 @@ export async function runWorkerCommand(env: Env = process.env): Promise<void> {
   const tracingConfig = loadTracingConfig(env, 'ekyc-worker');
   const logger = createLogger('ekyc-worker', env);
 
-  installRuntime(logger, metricsPort);
+  installRuntime({ logger, metricsPort, metricsHost: '0.0.0.0', shutdownSignals: ['SIGINT', 'SIGTERM'] });
   const tracing = await startTracing(tracingConfig, { logger });
   const connection = await NativeConnection.connect(temporal.connection);
   try {
@@ -68,20 +68,5 @@ export async function runWorkerCommand(env: Env = process.env): Promise<void> {
     // The last spans (the drained activities', the workflows' that ended) are exported before the process goes.
     await tracing?.shutdown();
     logger.flush();
-  }
-}
-
-function installRuntime(logger: ReturnType<typeof createLogger>, metricsPort: number): void {
-  try {
-    Runtime.install({
-      logger: new PinoTemporalLogger(logger),
-      shutdownSignals: ['SIGINT', 'SIGTERM'],
-      // The SDK's worker metrics and the workflow's own (workflows/ekyc.ts), for Prometheus and the health check.
-      ...(metricsPort
-        ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${metricsPort}` } } } }
-        : {}),
-    });
-  } catch {
-    // Already installed by the process that embeds this worker (e.g. `ekyc dev`): keep that one.
   }
 }

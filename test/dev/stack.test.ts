@@ -164,7 +164,8 @@ describe('ekyc dev', () => {
       const status = cli(['status', '--user-code', agent.userCode], cliEnv);
       expect(status.json.stage).toBe('COMPLETED');
 
-      // The worker's Prometheus endpoint counts the session and its Eko calls.
+      // The worker's Prometheus endpoint counts the session and its Eko calls (a histogram by its _count: the first
+      // bucket's line holds only the calls faster than its bound).
       expect(await metricValue(urls.workerMetrics!, 'ekyc_sessions_ended', 'stage="COMPLETED"')).toBeGreaterThanOrEqual(
         1,
       );
@@ -173,7 +174,9 @@ describe('ekyc dev', () => {
       expect(await metricValue(urls.workerMetrics!, 'ekyc_otp_attempts', 'outcome="accepted"')).toBeGreaterThanOrEqual(
         1,
       );
-      expect(await metricValue(urls.workerMetrics!, 'ekyc_eko_latency', 'step="sendOtp"')).toBeGreaterThanOrEqual(1);
+      expect(await metricValue(urls.workerMetrics!, 'ekyc_eko_latency_count', 'step="sendOtp"')).toBeGreaterThanOrEqual(
+        1,
+      );
 
       expect(processesMatching(`--port ${temporalPort}`).length).toBe(1);
       expect(await stopDev(first.child)).toBe(0);

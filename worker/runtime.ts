@@ -1,0 +1,36 @@
+// The Temporal Runtime of a process that runs the eKYC worker: the SDK's logs through pino, and Prometheus metrics
+// (the SDK's worker metrics and the workflow's own) when a port is given. One Runtime per process: a process that
+// already installed one (`ekyc dev` embedding the worker, a test) keeps it.
+import { Runtime } from '@temporalio/worker';
+import type { Logger } from '../observability/logger.js';
+import { PinoTemporalLogger } from './temporal-logger.js';
+
+export interface RuntimeOptions {
+  logger: Logger;
+  /** 0: no metrics endpoint. */
+  metricsPort: number;
+  /** Where /metrics listens: every interface for a deployed worker, loopback for the local stack. */
+  metricsHost: '0.0.0.0' | '127.0.0.1';
+  /** Signals on which the Runtime shuts its workers down (a deployed worker); none when the caller handles them. */
+  shutdownSignals?: NodeJS.Signals[];
+}
+
+/** Installs the Runtime; false when one was installed already (that one is kept). */
+export function installRuntime(options: RuntimeOptions): boolean {
+  try {
+    Runtime.install({
+      logger: new PinoTemporalLogger(options.logger),
+      ...(options.shutdownSignals ? { shutdownSignals: options.shutdownSignals } : {}),
+      ...(options.metricsPort
+        ? {
+            telemetryOptions: {
+              metrics: { prometheus: { bindAddress: `${options.metricsHost}:${options.metricsPort}` } },
+            },
+          }
+        : {}),
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
