@@ -2,12 +2,12 @@
 // `ekyc worker` builds it (createEkycWorker, the Eko activities, the encrypting data converter, pino logging,
 // Prometheus metrics); `baseline` runs the no-op workflow of bench/baseline on the SDK's defaults. The parent
 // (bench/workers.ts) talks to it over the IPC channel: `ready`, `otpSent` (baseline), `memory` (after a GC).
-import { Worker, NativeConnection, Runtime } from '@temporalio/worker';
+import { Worker, NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { createDataConverter } from '../codec/data-converter.js';
 import { loadCodecConfig, loadEkoConfig, loadWorkerMetricsPort, loadWorkerWorkflowThreads } from '../config/index.js';
 import { createLogger } from '../observability/logger.js';
-import { PinoTemporalLogger } from '../worker/temporal-logger.js';
+import { installRuntime } from '../worker/runtime.js';
 import { createEkycWorker } from '../worker/worker.js';
 import { createBaselineActivities } from './baseline/activities.js';
 import type { FromWorker, ToWorker } from './workers.js';
@@ -20,13 +20,7 @@ async function main() {
   if (kind !== 'ekyc' && kind !== 'baseline') throw new Error('BENCH_WORKER_KIND must be ekyc or baseline');
   const logger = createLogger(`bench-worker-${kind}`, env);
   const metricsPort = kind === 'ekyc' ? loadWorkerMetricsPort(env) : 0;
-  Runtime.install({
-    logger: new PinoTemporalLogger(logger),
-    shutdownSignals: ['SIGINT', 'SIGTERM'],
-    ...(metricsPort
-      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${metricsPort}` } } } }
-      : {}),
-  });
+  installRuntime({ logger, metricsPort, metricsHost: '127.0.0.1', shutdownSignals: ['SIGINT', 'SIGTERM'] });
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS! });
   const maxCachedWorkflows = env.BENCH_MAX_CACHED ? Number(env.BENCH_MAX_CACHED) : undefined;
   // Both kinds run as many workflow threads as `ekyc worker` would (EKYC_WORKER_WORKFLOW_THREADS or its default).
