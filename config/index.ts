@@ -31,22 +31,28 @@ function read<T>(env: Env, variable: string, schema: z.ZodType<T>): T {
   throw new ConfigError(variable, rule);
 }
 
+/** `schema` when the variable is set, else `dflt`. */
+const orDefault = <T>(schema: z.ZodType<T>, dflt: T) => schema.optional().transform((v) => v ?? dflt);
+/** One of `values`, named in the rule. */
+const oneOf = <T extends string>(values: readonly [T, ...T[]]) =>
+  z.enum(values, { error: `must be one of ${values.join(', ')}` });
+const httpUrl = (rule = 'must be an http(s) URL') => z.url({ protocol: /^https?$/, error: rule });
+
 const intIn = (min: number, max: number, dflt: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, { error: `must be an integer between ${min} and ${max}` })
-    .transform(Number)
-    .refine((n) => n >= min && n <= max, { error: `must be an integer between ${min} and ${max}` })
-    .optional()
-    .transform((n) => n ?? dflt);
+  orDefault(
+    z
+      .string()
+      .regex(/^\d+$/, { error: `must be an integer between ${min} and ${max}` })
+      .transform(Number)
+      .refine((n) => n >= min && n <= max, { error: `must be an integer between ${min} and ${max}` }),
+    dflt,
+  );
 
 export const API_CONTRACTS = ['v3', 'eps-2026-06'] as const;
 export type EkoContractName = (typeof API_CONTRACTS)[number];
 
-/** `schema` when the variable is set, else `dflt`. */
-const orDefault = <T>(schema: z.ZodType<T>, dflt: T) => schema.optional().transform((v) => v ?? dflt);
 // The same rules wherever these variables are read (worker, simulator, API, codec server).
-const contractSchema = z.enum(API_CONTRACTS, { error: `must be one of ${API_CONTRACTS.join(', ')}` });
+const contractSchema = oneOf(API_CONTRACTS);
 const mobileSchema = z.string().regex(/^\d{10}$/, { error: 'must be a 10-digit mobile' });
 
 export interface EkoConfig {
@@ -71,11 +77,8 @@ export function loadEkoConfig(env: Env): EkoConfig {
     baseUrl: read(
       env,
       'EKO_BASE_URL',
-      z
-        .url({ protocol: /^https?$/, error: 'must be an http(s) URL, version segment included' })
-        .optional()
-        .transform((u) => (u ?? 'https://staging.eko.in/ekoapi/v3').replace(/\/+$/, '')),
-    ),
+      orDefault(httpUrl('must be an http(s) URL, version segment included'), 'https://staging.eko.in/ekoapi/v3'),
+    ).replace(/\/+$/, ''),
     developerKey: read(env, 'EKO_DEVELOPER_KEY', z.string().min(1)),
     accessKey: read(env, 'EKO_ACCESS_KEY', z.string().min(1)),
     initiatorId: read(env, 'EKO_INITIATOR_ID', mobileSchema),
@@ -105,11 +108,10 @@ export function loadTemporalConfig(env: Env): TemporalConfig {
     taskQueue: read(
       env,
       'EKYC_TASK_QUEUE',
-      z
-        .string()
-        .regex(/^[\w.-]{1,200}$/, { error: 'must be 1-200 letters, digits, ".", "_" or "-"' })
-        .optional()
-        .transform((q) => q ?? DEFAULT_TASK_QUEUE),
+      orDefault(
+        z.string().regex(/^[\w.-]{1,200}$/, { error: 'must be 1-200 letters, digits, ".", "_" or "-"' }),
+        DEFAULT_TASK_QUEUE,
+      ),
     ),
   };
 }
@@ -213,14 +215,7 @@ export function loadCodecServerConfig(env: Env): CodecServerConfig {
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export function loadLogLevel(env: Env): (typeof LOG_LEVELS)[number] {
-  return read(
-    env,
-    'EKYC_LOG_LEVEL',
-    z
-      .enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })
-      .optional()
-      .transform((l) => l ?? 'info'),
-  );
+  return read(env, 'EKYC_LOG_LEVEL', orDefault(oneOf(LOG_LEVELS), 'info'));
 }
 
 export { read as readVariable, intIn, orDefault };
@@ -248,11 +243,7 @@ export interface ApiConfig {
 
 /** Bearer-token verification shared by `ekyc api` and `ekyc codec-server` (auth/jwt.ts builds the verifier). */
 export function loadJwtConfig(env: Env): JwtConfig {
-  const jwksUrl = read(
-    env,
-    'EKYC_JWT_JWKS_URL',
-    z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
-  );
+  const jwksUrl = read(env, 'EKYC_JWT_JWKS_URL', httpUrl().optional());
   const publicKey = read(
     env,
     'EKYC_JWT_PUBLIC_KEY',
@@ -319,11 +310,7 @@ export function loadEkoSimConfig(env: Env): EkoSimConfig {
 
 /** `ekyc sim` / `ekyc dev`: EKYC_RD_SIM_MODE, how the RD-service simulator answers the agent page's capture. */
 export function loadRdSimMode(env: Env): RdMode {
-  return read(
-    env,
-    'EKYC_RD_SIM_MODE',
-    orDefault(z.enum(RD_MODES as [RdMode, ...RdMode[]], { error: `must be one of ${RD_MODES.join(', ')}` }), 'good'),
-  );
+  return read(env, 'EKYC_RD_SIM_MODE', orDefault(oneOf(RD_MODES as [RdMode, ...RdMode[]]), 'good'));
 }
 
 /** `ekyc worker`: EKYC_METRICS_PORT, where the Temporal Runtime serves Prometheus metrics; 0 turns them off. */
@@ -359,7 +346,7 @@ export interface TracingConfig {
 /** The OTLP default, when tracing is switched on without an endpoint (a collector next to the process). */
 export const DEFAULT_OTLP_TRACES_URL = 'http://localhost:4318/v1/traces';
 
-const otlpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional();
+const otlpUrl = httpUrl().optional();
 
 /** `key=value` pairs, comma-separated, values URL-encoded (the OTel convention). Errors never show a value. */
 function parseOtlpHeaders(variable: string, text: string | undefined): Record<string, string> {
@@ -389,31 +376,18 @@ function parseOtlpHeaders(variable: string, text: string | undefined): Record<st
 export function loadTracingConfig(env: Env, defaultServiceName: string): TracingConfig {
   const tracesEndpoint = read(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', otlpUrl);
   const endpoint = read(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', otlpUrl);
-  const mode = read(
-    env,
-    'EKYC_TRACING',
-    z
-      .enum(TRACING_MODES, { error: `must be one of ${TRACING_MODES.join(', ')}` })
-      .optional()
-      .transform((m) => m ?? (tracesEndpoint || endpoint ? 'otlp' : 'off')),
-  );
-  const sampler = read(
-    env,
-    'OTEL_TRACES_SAMPLER',
-    z
-      .enum(TRACES_SAMPLERS, { error: `must be one of ${TRACES_SAMPLERS.join(', ')}` })
-      .optional()
-      .transform((s) => s ?? 'parentbased_always_on'),
-  );
+  const mode = read(env, 'EKYC_TRACING', orDefault(oneOf(TRACING_MODES), tracesEndpoint || endpoint ? 'otlp' : 'off'));
+  const sampler = read(env, 'OTEL_TRACES_SAMPLER', orDefault(oneOf(TRACES_SAMPLERS), 'parentbased_always_on'));
   const samplerRatio = read(
     env,
     'OTEL_TRACES_SAMPLER_ARG',
-    z
-      .string()
-      .regex(/^(?:0|1|0?\.\d+|1\.0*)$/, { error: 'must be a ratio between 0 and 1' })
-      .transform(Number)
-      .optional()
-      .transform((r) => r ?? 1),
+    orDefault(
+      z
+        .string()
+        .regex(/^(?:0|1|0?\.\d+|1\.0*)$/, { error: 'must be a ratio between 0 and 1' })
+        .transform(Number),
+      1,
+    ),
   );
   // A base endpoint gets the signal path appended; a traces endpoint is used as it is (OTLP exporter spec).
   const tracesUrl =
@@ -430,11 +404,10 @@ export function loadTracingConfig(env: Env, defaultServiceName: string): Tracing
     serviceName: read(
       env,
       'OTEL_SERVICE_NAME',
-      z
-        .string()
-        .regex(/^\S{1,128}$/, { error: 'must be 1-128 characters without spaces' })
-        .optional()
-        .transform((n) => n ?? defaultServiceName),
+      orDefault(
+        z.string().regex(/^\S{1,128}$/, { error: 'must be 1-128 characters without spaces' }),
+        defaultServiceName,
+      ),
     ),
     sampler,
     samplerRatio,
