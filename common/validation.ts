@@ -121,5 +121,3 @@ export function validateOtpArg(value: unknown): OtpArg {
 export function validateBiometricArg(value: unknown): BiometricArg {
   return parseOrThrow(biometricArgSchema, value);
 }
-
-export { resolvePolicy } from './domain.js';

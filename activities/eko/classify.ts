@@ -227,7 +227,6 @@ export function classify<T>(
   };
 }
 
-/** A failure decided before any call was made (bad input to the client): permanent, with the field names. */
 /**
  * The one verdict that depends on the attempt, not only on the answer. Eko does not document de-duplicating a
  * retried call by client_ref_id, so a Biometric eKYC whose earlier attempt got no clear answer may have completed
@@ -250,6 +249,7 @@ export function uncertainIfRetriedBiometric(
   };
 }
 
+/** A failure decided before any call was made (bad input to the client): permanent, with the field names. */
 export function localInvalidRequest(step: EkoStep, fields: string[], rule: string): EkoFailure {
   return {
     type: EKO_ERROR.InvalidRequest,
