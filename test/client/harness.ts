@@ -7,7 +7,7 @@ import type { EkycInput, EkycPolicy, EkycStatus, Stage } from '../../common/doma
 import { isFinalStage } from '../../common/domain.js';
 import { loadCodecConfig, type TemporalConfig } from '../../config/index.js';
 import type { EkoSimulator } from '../../sim/eko-sim.js';
-import { ekoConfigFor, LATLONG, newAgent, startSim, type Agent } from '../sim/eko-fixtures.js';
+import { ekoConfigFor, ekycInput, newAgent, startSim, type Agent } from '../sim/eko-fixtures.js';
 import { startWorker, TEST_CODEC_KEYS } from '../workflows/harness.js';
 
 export { TEST_CODEC_KEYS };
@@ -72,14 +72,7 @@ export async function startClientHarness(): Promise<ClientHarness> {
     ekyc,
     taskQueue: worker.taskQueue,
     newAgent: () => newAgent(sim),
-    input: (agent, policy) => ({
-      userCode: agent.userCode,
-      customerId: agent.customerId,
-      aadhaar: agent.aadhaar,
-      latlong: LATLONG,
-      bankCode: 'HDFC',
-      ...(policy ? { policy } : {}),
-    }),
+    input: ekycInput,
     waitFor,
     waitForStage: (userCode, stage) => waitFor(userCode, (s) => s.stage === stage, `stage ${stage}`),
     async close() {

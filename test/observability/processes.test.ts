@@ -2,24 +2,19 @@
 // of a session crosses both, and each exports its last spans when it is stopped (the batch delay is set far beyond
 // the test, so only the shutdown flush can deliver them).
 import { randomBytes, randomUUID } from 'node:crypto';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EkoSimulator } from '../../sim/eko-sim.js';
-import { TEST_CODEC_KEYS } from '../client/harness.js';
-import { LATLONG, newAgent, pidData, startSim } from '../sim/eko-fixtures.js';
+import { ekycInput, newAgent, pidData, startSim } from '../sim/eko-fixtures.js';
+import { apiEnv, ekycEnv, listeningUrl, spawnApi, spawnEkyc, type ApiProcess } from '../support/api-process.js';
 import { createTestIssuer, type TestIssuer } from '../support/jwt.js';
 import { crash, spawnWorker, workerEnv, type ChildWorker } from '../worker/child-worker.js';
 import { OtlpReceiver, spanNamed } from './support.js';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI_ENTRY = fileURLToPath(new URL('../client/cli-entry.ts', import.meta.url));
 
 let sim: EkoSimulator;
 let issuer: TestIssuer;
 let receiver: OtlpReceiver;
 let worker: ChildWorker | undefined;
-let api: ReturnType<typeof spawnApi> | undefined;
+let api: ApiProcess | undefined;
 
 beforeAll(async () => {
   [sim, issuer, receiver] = await Promise.all([startSim(), createTestIssuer(), OtlpReceiver.start()]);
@@ -35,46 +30,12 @@ function tracingEnv(): Record<string, string> {
   return { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '600000' };
 }
 
-function spawnApi(taskQueue: string) {
-  const env: Record<string, string | undefined> = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
-    TEMPORAL_NAMESPACE: inject('temporalNamespace'),
-    EKYC_TASK_QUEUE: taskQueue,
-    EKYC_CODEC_KEYS: TEST_CODEC_KEYS,
-    EKYC_LOG_LEVEL: 'warn',
-    EKYC_API_HOST: '127.0.0.1',
-    EKYC_API_PORT: '0',
-    EKYC_JWT_PUBLIC_KEY: issuer.config.publicKey!,
-    EKYC_JWT_ISSUER: issuer.config.issuer,
-    EKYC_JWT_AUDIENCE: issuer.config.audience,
-    ...tracingEnv(),
-  };
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'api'], { cwd: ROOT, env });
-  let stderr = '';
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-  child.stdout.resume();
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  const url = (async () => {
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      const m = /listening on (http:\/\/\S+)/.exec(stderr);
-      if (m) return m[1];
-      if (child.exitCode !== null) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`ekyc api did not start: ${stderr.slice(-500)}`);
-  })();
-  return { child, exited, url };
-}
-
 describe('tracing across the ekyc api and ekyc worker processes', () => {
   it('puts a session in one trace across both processes, exported when each is stopped', async () => {
     const taskQueue = `ekyc-otel-${randomUUID()}`;
     worker = spawnWorker(workerEnv(sim, taskQueue, tracingEnv()));
-    api = spawnApi(taskQueue);
-    const [printed, url] = await Promise.all([worker.ready, api.url]);
+    api = spawnApi(apiEnv(issuer, { EKYC_TASK_QUEUE: taskQueue, ...tracingEnv() }));
+    const [printed, url] = await Promise.all([worker.ready, listeningUrl(api)]);
     expect(printed).toMatchObject({ worker: { tracing: 'otlp' } });
 
     const agent = newAgent(sim);
@@ -88,13 +49,7 @@ describe('tracing across the ekyc api and ekyc worker processes', () => {
     const post = (path: string, body: unknown) =>
       fetch(`${url}${path}`, { method: 'POST', headers: headers(), body: JSON.stringify(body) });
 
-    const started = await post('/v1/ekyc', {
-      userCode: agent.userCode,
-      customerId: agent.customerId,
-      aadhaar: agent.aadhaar,
-      latlong: LATLONG,
-      bankCode: 'HDFC',
-    });
+    const started = await post('/v1/ekyc', ekycInput(agent));
     expect(started.status).toBe(201);
     // Polled without trace context: the polls are traces of their own, not part of the session's.
     const deadline = Date.now() + 45_000;
@@ -129,24 +84,9 @@ describe('tracing across the ekyc api and ekyc worker processes', () => {
   }, 120_000);
 
   it('traces a CLI command too, exporting its Temporal call before the command exits, even a failed one', async () => {
-    const env: Record<string, string | undefined> = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEMPORAL_NAMESPACE: inject('temporalNamespace'),
-      EKYC_CODEC_KEYS: TEST_CODEC_KEYS,
-      EKYC_LOG_LEVEL: 'silent',
-      ...tracingEnv(),
-    };
+    const env = ekycEnv({ EKYC_LOG_LEVEL: 'silent', ...tracingEnv() });
     const userCode = '86420975';
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'status', '--user-code', userCode], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout.resume();
-    child.stderr.resume();
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const code = await spawnEkyc(['status', '--user-code', userCode], env).exited;
     expect(code).not.toBe(0); // no such session
     const query = receiver.spans.find(
       (s) => s.name === 'QueryWorkflow:status' && s.attributes.temporalWorkflowId === `fingpay-ekyc-${userCode}`,

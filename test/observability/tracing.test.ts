@@ -15,7 +15,7 @@ import { startTracing, type Tracing } from '../../observability/tracing.js';
 import type { EkoSimulator } from '../../sim/eko-sim.js';
 import { bundleWorkflows } from '../../worker/bundle.js';
 import { createEkycWorker } from '../../worker/worker.js';
-import { LATLONG, newAgent, pidData, startSim, type Agent } from '../sim/eko-fixtures.js';
+import { ekycInput, newAgent, pidData, startSim, type Agent } from '../sim/eko-fixtures.js';
 import { createTestIssuer, type TestIssuer } from '../support/jwt.js';
 import { connectClient, HISTORIES_DIR, testDataConverter } from '../workflows/harness.js';
 import {
@@ -65,13 +65,7 @@ async function completeSession(stack: Stack, headers: (step: string) => Record<s
     method: 'POST',
     url: '/v1/ekyc',
     headers: { ...auth, ...headers('start') },
-    payload: {
-      userCode: agent.userCode,
-      customerId: agent.customerId,
-      aadhaar: agent.aadhaar,
-      latlong: LATLONG,
-      bankCode: 'HDFC',
-    },
+    payload: ekycInput(agent),
   });
   expect(start.statusCode).toBe(201);
   await stack.waitForStage(agent.userCode, 'AWAITING_OTP');
@@ -288,13 +282,7 @@ describe('tracing on (OTLP/HTTP)', () => {
         authorization: `Bearer ${await issuer.agentToken(agent.userCode)}`,
         traceparent: `00-${traceId}-${hex(8)}-01`,
       },
-      payload: {
-        userCode: agent.userCode,
-        customerId: agent.customerId,
-        aadhaar: agent.aadhaar,
-        latlong: LATLONG,
-        bankCode: 'HDFC',
-      },
+      payload: ekycInput(agent),
     });
     expect(res.statusCode).toBe(201);
     // The 503 is retried by Temporal after 1s; the second attempt succeeds.

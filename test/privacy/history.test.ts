@@ -11,7 +11,7 @@ import {
 import { workflowIdFor, type EkycInput } from '../../common/domain.js';
 import { createDataConverter } from '../../codec/data-converter.js';
 import { AesGcmPayloadCodec, CodecKeyMissingError, ENCODING, METADATA_KEY_ID } from '../../codec/payload-codec.js';
-import { newAgent } from '../sim/eko-fixtures.js';
+import { ekycInput, newAgent } from '../sim/eko-fixtures.js';
 import { captureLogs, codecConfig, createTestIssuer, keyEntry, type LogCapture } from '../codec/helpers.js';
 import { createJwtVerifier } from '../../auth/jwt.js';
 import { buildCodecServer } from '../../codec/server.js';
@@ -37,7 +37,6 @@ import {
 const KEY_A = keyEntry('key-a');
 const KEY_B = keyEntry('key-b');
 const configA = codecConfig([KEY_A]);
-const LATLONG = '28.6139,77.2090';
 
 let logs: LogCapture;
 let sim: Awaited<ReturnType<typeof startSim>>;
@@ -74,13 +73,7 @@ interface Session {
 function newSession(): Session {
   const agent = newAgent(sim);
   const { pid, marker } = markedPidData();
-  const input = {
-    userCode: agent.userCode,
-    customerId: agent.customerId,
-    aadhaar: agent.aadhaar,
-    latlong: LATLONG,
-    bankCode: 'HDFC',
-  };
+  const input = ekycInput(agent);
   return { input, secrets: { aadhaar: agent.aadhaar, mobile: agent.customerId, pidMarker: marker, pidData: pid } };
 }
 

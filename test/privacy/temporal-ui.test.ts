@@ -4,7 +4,8 @@
 // cookie, sent by the UI's "Include cross-origin credentials" setting (the dev server UI has no login of its own,
 // so it has no access token to pass).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Request } from 'playwright-core';
+import type { Browser, BrowserContext, Request } from 'playwright-core';
+import { launchBrowser } from '../page/support/browser.js';
 import type { FastifyInstance } from 'fastify';
 import { createJwtVerifier } from '../../auth/jwt.js';
 import { workflowIdFor } from '../../common/domain.js';
@@ -13,7 +14,7 @@ import { AesGcmPayloadCodec } from '../../codec/payload-codec.js';
 import { buildCodecServer } from '../../codec/server.js';
 import { freePort } from '../../dev/ports.js';
 import { startDevServer, type DevServer } from '../../dev/temporal-server.js';
-import { newAgent } from '../sim/eko-fixtures.js';
+import { LATLONG, ekycInput, newAgent } from '../sim/eko-fixtures.js';
 import { captureLogs, codecConfig, createTestIssuer, keyEntry, type TestIssuer } from '../codec/helpers.js';
 import {
   captureRuntimeLogs,
@@ -25,16 +26,6 @@ import {
   startWorker,
   waitForStage,
 } from './support.js';
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-const LATLONG = '28.6139,77.2090';
 
 const cleanup: (() => Promise<unknown>)[] = [];
 let temporalUi: DevServer;
@@ -79,13 +70,7 @@ beforeAll(async () => {
   const ekyc = new EkycClient({ client, taskQueue, callTimeoutMs: 30_000 });
   const agent = newAgent(sim);
   const { pid, marker } = markedPidData();
-  const started = await ekyc.startEkyc({
-    userCode: agent.userCode,
-    customerId: agent.customerId,
-    aadhaar: agent.aadhaar,
-    latlong: LATLONG,
-    bankCode: 'HDFC',
-  });
+  const started = await ekyc.startEkyc(ekycInput(agent));
   await waitForStage(ekyc, agent.userCode, 'AWAITING_OTP');
   await ekyc.submitOtp(agent.userCode, sim.currentOtp(agent.userCode)!);
   await ekyc.submitBiometric(agent.userCode, pid);
@@ -93,10 +78,7 @@ beforeAll(async () => {
   secrets = { aadhaar: agent.aadhaar, mobile: agent.customerId, latlong: LATLONG, pidMarker: marker };
   workflowPath = `/namespaces/${temporalUi.namespace}/workflows/${workflowIdFor(agent.userCode)}/${started.runId}/history`;
 
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
-  });
+  browser = await launchBrowser();
   cleanup.push(() => browser.close());
 }, 240_000);
 

@@ -2,6 +2,7 @@
 // and PidData of the RD-service shape. Nothing here is a real person's data.
 import { randomInt } from 'node:crypto';
 import { verhoeffCheckDigit } from '../../common/verhoeff.js';
+import type { EkycInput, EkycPolicy } from '../../common/domain.js';
 import type { EkoConfig } from '../../config/index.js';
 import { parseAadhaarPublicKey } from '../../activities/eko/aadhaar-crypto.js';
 import { EkoSimulator, type EkoSimulatorOptions } from '../../sim/eko-sim.js';
@@ -85,3 +86,15 @@ export function ekoConfigFor(sim: EkoSimulator, overrides: Partial<EkoConfig> = 
 }
 
 export const LATLONG = '28.6139,77.2090';
+
+/** The start input of an agent's session (New Delhi, HDFC), with a policy when given. */
+export function ekycInput(agent: Agent, policy?: Partial<EkycPolicy>): EkycInput {
+  return {
+    userCode: agent.userCode,
+    customerId: agent.customerId,
+    aadhaar: agent.aadhaar,
+    latlong: LATLONG,
+    bankCode: 'HDFC',
+    ...(policy ? { policy } : {}),
+  };
+}

@@ -8,14 +8,7 @@ import { inject } from 'vitest';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import {
-  isFinalStage,
-  workflowIdFor,
-  type EkycInput,
-  type EkycPolicy,
-  type EkycStatus,
-  type Stage,
-} from '../../common/domain.js';
+import { isFinalStage, workflowIdFor, type EkycPolicy, type EkycStatus, type Stage } from '../../common/domain.js';
 import type { EkycActivities } from '../../common/eko-steps.js';
 import { createActivities } from '../../activities/index.js';
 import { createDataConverter } from '../../codec/data-converter.js';
@@ -25,7 +18,9 @@ import { createEkycWorker } from '../../worker/worker.js';
 import { fingpayEkyc } from '../../workflows/index.js';
 import { cancelSignal, statusQuery } from '../../workflows/messages.js';
 import type { EkoSimulator } from '../../sim/eko-sim.js';
-import { LATLONG, ekoConfigFor, newAgent, startSim, type Agent } from '../sim/eko-fixtures.js';
+import { ekoConfigFor, ekycInput, newAgent, startSim, type Agent } from '../sim/eko-fixtures.js';
+
+export { ekycInput };
 
 /**
  * TEST-ONLY payload encryption key, used by every test client and worker and by the committed history
@@ -122,17 +117,6 @@ export async function startHarness(): Promise<Harness> {
       await close();
       await sim.stop();
     },
-  };
-}
-
-export function ekycInput(agent: Agent, policy?: Partial<EkycPolicy>): EkycInput {
-  return {
-    userCode: agent.userCode,
-    customerId: agent.customerId,
-    aadhaar: agent.aadhaar,
-    latlong: LATLONG,
-    bankCode: 'HDFC',
-    ...(policy ? { policy } : {}),
   };
 }
 
