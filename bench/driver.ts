@@ -115,32 +115,39 @@ const WRONG_STAGE_PAUSE_MS = 5;
 export type Think = [number, number] | null;
 const think = (t: Think) => (t ? sleep(t[0] + Math.random() * (t[1] - t[0])) : Promise.resolve());
 
+type OtpTiming = Pick<SessionTimings, 'otpRttMs' | 'otpSentAt' | 'otpDoneAt' | 'wrongStageRetries'>;
+
+/**
+ * Times the accepted submitOtp: `submit` again, after a short pause, while `tooEarly` says the workflow refused it
+ * because it had not yet taken the Send OTP result (about once per session, for both kinds alike).
+ */
+async function timedOtp(submit: () => Promise<unknown>, tooEarly: (err: unknown) => boolean): Promise<OtpTiming> {
+  for (let wrongStageRetries = 0; ; wrongStageRetries++) {
+    const started = performance.now();
+    const otpSentAt = Date.now();
+    try {
+      await submit();
+      return { otpRttMs: performance.now() - started, otpSentAt, otpDoneAt: Date.now(), wrongStageRetries };
+    } catch (err) {
+      if (!tooEarly(err)) throw err;
+      await sleep(WRONG_STAGE_PAUSE_MS);
+    }
+  }
+}
+
 async function ekycSession(t: EkycTarget, pace: Think): Promise<SessionTimings> {
   const input = syntheticAgent();
   const otpOut = t.board.wait(input.userCode);
   await t.ekyc.startEkyc(input);
   const otp = await otpOut;
   await think(pace);
-  let wrongStageRetries = 0;
-  let otpRttMs: number;
-  let otpSentAt: number;
-  let otpDoneAt: number;
-  for (;;) {
-    const started = performance.now();
-    otpSentAt = Date.now();
-    try {
+  const otpTiming = await timedOtp(
+    async () => {
       const outcome = await t.ekyc.submitOtp(input.userCode, otp);
-      otpRttMs = performance.now() - started;
-      otpDoneAt = Date.now();
       if (!outcome.accepted) throw new Error(`submitOtp not accepted: ${outcome.code}`);
-      break;
-    } catch (err) {
-      // The OTP is out, but the workflow has not taken the activity's result yet.
-      if (!(err instanceof EkycWrongStageError && err.stage === 'SENDING_OTP')) throw err;
-      wrongStageRetries++;
-      await sleep(WRONG_STAGE_PAUSE_MS);
-    }
-  }
+    },
+    (err) => err instanceof EkycWrongStageError && err.stage === 'SENDING_OTP',
+  );
   await think(pace);
   const started = performance.now();
   const outcome = await t.ekyc.submitBiometric(input.userCode, PID);
@@ -148,7 +155,7 @@ async function ekycSession(t: EkycTarget, pace: Think): Promise<SessionTimings> 
   if (!outcome.accepted || outcome.stage !== 'COMPLETED') throw new Error(`submitBiometric: ${outcome.code}`);
   const workflowId = workflowIdFor(input.userCode);
   await t.ekyc.client.workflow.getHandle(workflowId).result();
-  return { workflowId, otpRttMs, otpSentAt, otpDoneAt, biometricRttMs, wrongStageRetries };
+  return { workflowId, ...otpTiming, biometricRttMs };
 }
 
 async function baselineSession(t: BaselineTarget, pace: Think): Promise<SessionTimings> {
@@ -165,30 +172,16 @@ async function baselineSession(t: BaselineTarget, pace: Think): Promise<SessionT
   });
   await otpOut;
   await think(pace);
-  let wrongStageRetries = 0;
-  let otpRttMs: number;
-  let otpSentAt: number;
-  let otpDoneAt: number;
-  for (;;) {
-    const started = performance.now();
-    otpSentAt = Date.now();
-    try {
-      await handle.executeUpdate(baselineSubmitOtp, { args: [{ otp: '123456' }] });
-      otpRttMs = performance.now() - started;
-      otpDoneAt = Date.now();
-      break;
-    } catch (err) {
-      if (!(err instanceof WorkflowUpdateFailedError)) throw err;
-      wrongStageRetries++;
-      await sleep(WRONG_STAGE_PAUSE_MS);
-    }
-  }
+  const otpTiming = await timedOtp(
+    () => handle.executeUpdate(baselineSubmitOtp, { args: [{ otp: '123456' }] }),
+    (err) => err instanceof WorkflowUpdateFailedError,
+  );
   await think(pace);
   const started = performance.now();
   await handle.executeUpdate(baselineSubmitBiometric, { args: [{ pidData: PID }] });
   const biometricRttMs = performance.now() - started;
   await handle.result();
-  return { workflowId: handle.workflowId, otpRttMs, otpSentAt, otpDoneAt, biometricRttMs, wrongStageRetries };
+  return { workflowId: handle.workflowId, ...otpTiming, biometricRttMs };
 }
 
 /**
