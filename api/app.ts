@@ -178,10 +178,9 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       });
       // After validation, so the user code in a body has been checked before it is compared.
       v1.addHook('preHandler', async (request) => {
-        const userCode =
-          (request.params as Partial<UserCodeParams>).userCode ??
-          (request.body as Partial<EkycInput> | undefined)?.userCode;
-        authorize(request.token!, userCode);
+        const body = request.body as Partial<EkycInput> | undefined;
+        const userCode = (request.params as Partial<UserCodeParams>).userCode ?? body?.userCode;
+        authorize(request.token!, userCode, body?.policy !== undefined);
       });
 
       /** Runs one session step and counts its result. */
@@ -324,8 +323,11 @@ function stepOptions(request: FastifyRequest): StepOptions {
   return typeof key === 'string' ? { updateId: key } : {};
 }
 
-/** `ekyc:admin` acts on any session; `ekyc:agent` only on the one its `user_code` claim names. */
-function authorize(token: VerifiedToken, userCode: string | undefined): void {
+/**
+ * `ekyc:admin` acts on any session; `ekyc:agent` only on the one its `user_code` claim names, and never sets the
+ * session policy (CONTRACT.md "Who may set what": an agent must not choose its own attempts, resends or cooldown).
+ */
+function authorize(token: VerifiedToken, userCode: string | undefined, setsPolicy: boolean): void {
   if (hasScope(token, SCOPES.admin)) return;
   if (!hasScope(token, SCOPES.agent)) {
     throw new ForbiddenError(`the token has neither the ${SCOPES.agent} nor the ${SCOPES.admin} scope`);
@@ -334,4 +336,6 @@ function authorize(token: VerifiedToken, userCode: string | undefined): void {
   if (userCode !== undefined && userCode !== token.userCode) {
     throw new ForbiddenError(`an ${SCOPES.agent} token acts only on its own session`);
   }
+  if (setsPolicy)
+    throw new ForbiddenError(`policy is set by operators (${SCOPES.admin}), not by an ${SCOPES.agent} token`);
 }

@@ -10,6 +10,14 @@ import { capturingLogger, standInClient } from './support.js';
 
 const AGENT = '12345678';
 const OTHER = '87654321';
+// Synthetic agent: a valid-checksum test Aadhaar number and a made-up mobile.
+const START_BODY = {
+  userCode: AGENT,
+  customerId: '9876543210',
+  aadhaar: '234567890124',
+  latlong: '28.6,77.2',
+  bankCode: 'HDFC',
+};
 
 let issuer: TestIssuer;
 beforeAll(async () => {
@@ -123,6 +131,31 @@ describe('API authorisation (403)', () => {
     });
     expect(res.statusCode).toBe(403);
     expect(client.calls).toEqual([]);
+  });
+
+  it('answers 403 when an agent token carries a policy (operators set policy), and calls nothing', async () => {
+    const { api, client } = app();
+    const res = await api.inject({
+      method: 'POST',
+      url: '/v1/ekyc',
+      payload: { ...START_BODY, policy: { maxOtpAttempts: 10, maxResends: 10, resendCooldown: '0s' } },
+      headers: bearer(await issuer.agentToken(AGENT)),
+    });
+    expect(res.statusCode).toBe(403);
+    expect(res.json().detail).toMatch(/policy is set by operators/);
+    expect(client.calls).toEqual([]);
+  });
+
+  it('lets an admin token set a policy', async () => {
+    const { api, client } = app();
+    const res = await api.inject({
+      method: 'POST',
+      url: '/v1/ekyc',
+      payload: { ...START_BODY, policy: { maxOtpAttempts: 2 } },
+      headers: bearer(await issuer.adminToken()),
+    });
+    expect(res.statusCode).toBe(201);
+    expect(client.calls).toEqual(['startEkyc']);
   });
 
   it('answers 403 for a token with neither ekyc scope', async () => {
