@@ -6,6 +6,7 @@ import { Context } from '@temporalio/activity';
 import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import type { EkycActivities } from '../common/eko-steps.js';
+import { FailClosedCodec } from '../codec/fail-closed.js';
 import { DEFAULT_WORKFLOW_THREADS } from '../config/index.js';
 import {
   bundleHasTracing,
@@ -59,7 +60,11 @@ export async function createEkycWorker(opts: EkycWorkerOptions): Promise<Worker>
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     ...(opts.identity ? { identity: opts.identity } : {}),
-    dataConverter: opts.dataConverter,
+    // Fail closed: a payload that arrives unencrypted reaches the workflow as a marker, never as its value.
+    dataConverter: {
+      ...opts.dataConverter,
+      payloadCodecs: [...(opts.dataConverter.payloadCodecs ?? []), new FailClosedCodec()],
+    },
     activities: withHeartbeats(activities),
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     // Bundling from the sources (no pre-built bundle) takes the workflow tracing module in here.

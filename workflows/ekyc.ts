@@ -7,6 +7,7 @@ import {
   allHandlersFinished,
   condition,
   isCancellation,
+  log,
   metricMeter,
   setCurrentDetails,
   setHandler,
@@ -34,6 +35,7 @@ import {
   durationToMs,
 } from '../common/checks.js';
 import { resolvePolicy } from '../common/domain.js';
+import { isUnencryptedMarker, UNENCRYPTED_REASON } from '../common/unencrypted.js';
 import { clientRefIdFor, ekoCalls, type EkoCalls } from './eko-calls.js';
 import {
   END_CODE,
@@ -69,10 +71,33 @@ const sessionsStarted = () => metricMeter.createCounter('ekyc_sessions_started',
 const otpAttempts = () =>
   metricMeter.createCounter('ekyc_otp_attempts', 'attempts', 'OTPs submitted to Eko, by outcome');
 
+// A payload that reached the worker unencrypted (codec/fail-closed.ts), by message: never its value.
+const unencryptedPayloads = () =>
+  metricMeter.createCounter(
+    'ekyc_unencrypted_payloads',
+    'payloads',
+    'session inputs and messages refused as unencrypted',
+  );
+function noteUnencrypted(message: string): void {
+  unencryptedPayloads().add(1, { message });
+  log.warn('refused a payload that reached the worker unencrypted', { message });
+}
+const UNENCRYPTED_RULE = 'must be encrypted with the payload codec (use the ekyc client, API or CLI)';
+
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const describeErrors = (err: ValidationError) => err.errors.map((e) => `${e.field} ${e.rule}`).join('; ');
 
 export async function fingpayEkyc(input: EkycInput): Promise<EkycResult> {
+  if (isUnencryptedMarker(input)) {
+    // Started without the codec: the plain Aadhaar and mobile are in the start event, but nothing here uses them.
+    noteUnencrypted('input');
+    throw ApplicationFailure.create({
+      type: VALIDATOR_REJECTION.unencrypted,
+      message: `the session input reached the worker unencrypted: it ${UNENCRYPTED_RULE}`,
+      nonRetryable: true,
+      details: [{ errors: [{ field: '(input)', rule: UNENCRYPTED_RULE }] }],
+    });
+  }
   let valid: EkycInput;
   try {
     valid = validateEkycInput(input);
@@ -432,26 +457,28 @@ class EkycSession {
   private installHandlers(): void {
     setHandler(statusQuery, () => this.status());
 
-    setHandler(otpSignal, (arg) => this.onSignal('otp', 'AWAITING_OTP', () => validateOtpArg(arg)));
-    setHandler(resendOtpSignal, () => this.onSignal('resend', 'AWAITING_OTP', () => ({})));
+    setHandler(otpSignal, (arg) => this.onSignal('otp', 'AWAITING_OTP', arg, () => validateOtpArg(arg)));
+    // Its argument is never used, so a plain one is harmless.
+    setHandler(resendOtpSignal, () => this.onSignal('resend', 'AWAITING_OTP', undefined, () => ({})));
     setHandler(biometricSignal, (arg) =>
-      this.onSignal('biometric', 'AWAITING_BIOMETRIC', () => validateBiometricArg(arg)),
+      this.onSignal('biometric', 'AWAITING_BIOMETRIC', arg, () => validateBiometricArg(arg)),
     );
     setHandler(cancelSignal, (arg) => this.onCancel(arg));
 
     setHandler(submitOtpUpdate, (arg) => this.request({ kind: 'otp', otp: arg.otp }), {
-      validator: (arg) => this.validate('AWAITING_OTP', () => validateOtpArg(arg)),
+      validator: (arg) => this.validate('submitOtp', 'AWAITING_OTP', arg, () => validateOtpArg(arg)),
     });
     setHandler(requestOtpResendUpdate, (_arg) => this.request({ kind: 'resend' }), {
-      validator: (_arg) => this.validate('AWAITING_OTP', () => undefined),
+      // The argument is always `{}` and never used, so a plain one is harmless: only the stage is checked.
+      validator: (_arg) => this.validate('requestOtpResend', 'AWAITING_OTP', undefined, () => undefined),
     });
     setHandler(submitBiometricUpdate, (arg) => this.request({ kind: 'biometric', pidData: arg.pidData }), {
-      validator: (arg) => this.validate('AWAITING_BIOMETRIC', () => validateBiometricArg(arg)),
+      validator: (arg) => this.validate('submitBiometric', 'AWAITING_BIOMETRIC', arg, () => validateBiometricArg(arg)),
     });
   }
 
   /** Update validator: throwing here rejects the update before anything is written to history. */
-  private validate(stage: Stage, parse: () => unknown): void {
+  private validate(name: string, stage: Stage, arg: unknown, parse: () => unknown): void {
     if (this.stage !== stage || this.cancelReason !== null) {
       throw ApplicationFailure.create({
         type: VALIDATOR_REJECTION.wrongStage,
@@ -459,14 +486,23 @@ class EkycSession {
         details: [{ stage: this.stage }],
       });
     }
+    if (isUnencryptedMarker(arg)) {
+      noteUnencrypted(name);
+      throw ApplicationFailure.create({
+        type: VALIDATOR_REJECTION.unencrypted,
+        message: `the ${name} argument reached the worker unencrypted: it ${UNENCRYPTED_RULE}`,
+        details: [{ stage: this.stage, errors: [{ field: '(argument)', rule: UNENCRYPTED_RULE }] }],
+      });
+    }
     try {
       parse();
     } catch (err) {
-      if (!(err instanceof ValidationError)) throw err;
+      // Whatever a client sent, the update is rejected and the session goes on: a validator never fails the task.
+      const errors = err instanceof ValidationError ? err.errors : [{ field: '(argument)', rule: 'is malformed' }];
       throw ApplicationFailure.create({
         type: VALIDATOR_REJECTION.invalidArgument,
-        message: err.message,
-        details: [{ stage: this.stage, errors: err.errors }],
+        message: err instanceof ValidationError ? err.message : 'invalid input: (argument): is malformed',
+        details: [{ stage: this.stage, errors }],
       });
     }
   }
@@ -482,16 +518,20 @@ class EkycSession {
     return outcome;
   }
 
-  private onSignal<A extends object>(kind: Request['kind'], stage: Stage, parse: () => A): void {
+  private onSignal<A extends object>(kind: Request['kind'], stage: Stage, arg: unknown, parse: () => A): void {
     const name = SIGNAL_NAME[kind];
+    if (isUnencryptedMarker(arg)) {
+      noteUnencrypted(name);
+      return this.ignore(name, UNENCRYPTED_REASON);
+    }
     if (this.stage !== stage || this.cancelReason !== null) {
       return this.ignore(name, `not accepted in stage ${this.stage}`);
     }
     try {
       this.queue.push({ kind, ...parse() } as Request);
     } catch (err) {
-      if (!(err instanceof ValidationError)) throw err;
-      this.ignore(name, `malformed: ${describeErrors(err)}`);
+      // Whatever a client sent, the signal is ignored and the session goes on: a handler never fails the task.
+      this.ignore(name, err instanceof ValidationError ? `malformed: ${describeErrors(err)}` : 'malformed');
     }
   }
 
@@ -499,7 +539,9 @@ class EkycSession {
     if (isFinalStage(this.stage) || this.cancelReason !== null) {
       return this.ignore('cancel', `not accepted in stage ${this.stage}`);
     }
-    const reason = (arg as { reason?: unknown } | undefined)?.reason;
+    // A plain cancel is honoured (its argument holds nothing personal), but its text is not kept.
+    if (isUnencryptedMarker(arg)) noteUnencrypted('cancel');
+    const reason = isUnencryptedMarker(arg) ? undefined : (arg as { reason?: unknown } | undefined)?.reason;
     this.cancelReason = typeof reason === 'string' && reason.trim() ? reason.trim().slice(0, 200) : 'cancelled';
   }
 

@@ -29,7 +29,12 @@ export const EKO_USER_CODE_SA = defineSearchAttributeKey('EkoUserCode', SearchAt
  * ApplicationFailure types an update validator throws. `details[0]` is `{ stage, errors? }` where `errors` are
  * `{ field, rule }` (never the value).
  */
-export const VALIDATOR_REJECTION = { wrongStage: 'WrongStage', invalidArgument: 'InvalidArgument' } as const;
+export const VALIDATOR_REJECTION = {
+  wrongStage: 'WrongStage',
+  invalidArgument: 'InvalidArgument',
+  /** The argument (or a session's input) reached the worker without the payload codec (codec/fail-closed.ts). */
+  unencrypted: 'UnencryptedPayload',
+} as const;
 
 /**
  * `UpdateOutcome.code` values the workflow decides itself. Eko's own verdicts keep their failure type names

@@ -4,7 +4,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { freePort } from '../../dev/ports.js';
 import type { EkoSimulator } from '../../sim/eko-sim.js';
-import { newAgent, startSim } from '../sim/eko-fixtures.js';
+import { workflowIdFor, WORKFLOW_TYPE } from '../../common/domain.js';
+import { ekycInput, newAgent, startSim } from '../sim/eko-fixtures.js';
 import { connectClient, startEkyc } from '../workflows/harness.js';
 import { crash, spawnWorker, workerEnv, type ChildWorker } from './child-worker.js';
 
@@ -89,6 +90,30 @@ describe('ekyc worker', () => {
     expect(response.status).toBe(200);
     expect(await response.text()).toMatch(/^temporal_/m);
     worker.child.kill('SIGINT');
+    expect(await worker.exited).toEqual({ code: 0, signal: null });
+  }, 90_000);
+
+  it('counts a session started without the codec in ekyc_unencrypted_payloads, and never calls Eko for it', async () => {
+    const port = await freePort();
+    const taskQueue = `ekyc-main-${randomUUID()}`;
+    const worker = start(workerEnv(sim, taskQueue, { EKYC_METRICS_PORT: String(port) }));
+    await worker.ready;
+    const agent = newAgent(sim);
+    const { client: plain, close } = await connectClient(null);
+    try {
+      const handle = await plain.workflow.start(WORKFLOW_TYPE, {
+        taskQueue,
+        workflowId: workflowIdFor(agent.userCode),
+        args: [ekycInput(agent)],
+      });
+      await expect(handle.result()).rejects.toThrow();
+    } finally {
+      await close();
+    }
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toMatch(/^ekyc_unencrypted_payloads\{[^}]*message="input"[^}]*\} 1$/m);
+    expect(sim.ledger().filter((e) => e.userCode === agent.userCode)).toEqual([]);
+    worker.child.kill('SIGTERM');
     expect(await worker.exited).toEqual({ code: 0, signal: null });
   }, 90_000);
 

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { isFinalStage, workflowIdFor, type EkycPolicy, type EkycStatus, type Stage } from '../../common/domain.js';
@@ -52,9 +53,16 @@ export function workflowCode(): Promise<string> {
   return bundle;
 }
 
-export async function connectClient(): Promise<{ client: Client; close: () => Promise<void> }> {
+/** A client with the test codec; `null`: a plain client without any codec (what a stranger to the keys sends). */
+export async function connectClient(
+  dataConverter: DataConverter | null = testDataConverter(),
+): Promise<{ client: Client; close: () => Promise<void> }> {
   const connection = await Connection.connect({ address: inject('temporalAddress') });
-  const client = new Client({ connection, namespace: inject('temporalNamespace'), dataConverter: testDataConverter() });
+  const client = new Client({
+    connection,
+    namespace: inject('temporalNamespace'),
+    ...(dataConverter ? { dataConverter } : {}),
+  });
   return { client, close: () => connection.close() };
 }
 
