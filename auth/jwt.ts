@@ -1,7 +1,8 @@
 // Bearer JWT verification shared by the HTTP API and the codec server: one verifier, one set of rules
-// (issuer, audience, expiry, asymmetric algorithms only), built from config/index.ts `loadJwtConfig`.
+// (issuer, audience, expiry, a bounded lifetime, an `iat` not in the future, asymmetric algorithms that fit the
+// key only), built from config/index.ts `loadJwtConfig`.
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { createRemoteJWKSet, errors, jwtVerify, type JWSAlgorithm, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, errors, jwtVerify, type JWSAlgorithm, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { JwtConfig } from '../config/index.js';
 
 /** Scopes of the product contract. */
@@ -22,7 +23,12 @@ const ASYMMETRIC_ALGORITHMS: JWSAlgorithm[] = [
   'Ed25519',
 ];
 
-/** `unavailable`: the JWKS could not be fetched (answer 503, not 401). */
+/** The longest `exp - iat` accepted unless configured (EKYC_JWT_MAX_LIFETIME): one working day's shift. */
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 12 * 3600;
+/** How far the issuer's clock may be off ours (EKYC_JWT_CLOCK_SKEW), for `exp`, `nbf` and `iat`. */
+export const DEFAULT_CLOCK_SKEW_SECONDS = 30;
+
+/** `unavailable`: the JWKS could not be fetched (answer 503, not 401). Nothing else is `unavailable`. */
 export type TokenErrorReason = 'missing' | 'malformed' | 'expired' | 'invalid' | 'unavailable';
 
 /** Why a request carries no usable token. The message never echoes the token. */
@@ -75,22 +81,89 @@ export function parseJwtPublicKey(text: string): KeyObject {
   return createPublicKey(trimmed.replace(/\\n/g, '\n'));
 }
 
+const EC_ALGORITHM: Record<string, JWSAlgorithm> = {
+  prime256v1: 'ES256',
+  'P-256': 'ES256',
+  secp384r1: 'ES384',
+  'P-384': 'ES384',
+  secp521r1: 'ES512',
+  'P-521': 'ES512',
+};
+
+/** The algorithms a configured public key can verify: a token whose `alg` does not fit it is refused up front. */
+export function algorithmsFor(key: KeyObject): JWSAlgorithm[] {
+  switch (key.asymmetricKeyType) {
+    case 'rsa':
+      return ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'];
+    case 'rsa-pss':
+      return ['PS256', 'PS384', 'PS512'];
+    case 'ec': {
+      const alg = EC_ALGORITHM[key.asymmetricKeyDetails?.namedCurve ?? ''];
+      return alg ? [alg] : [];
+    }
+    case 'ed25519':
+      return ['EdDSA', 'Ed25519'];
+    case 'ed448':
+      return ['EdDSA'];
+    default:
+      return [];
+  }
+}
+
+/**
+ * The issuer's JWKS, fetched (and cached) by jose. Only a failure to fetch or read the key set is `unavailable`
+ * (503): a token whose `kid` or `alg` matches no key in it is a bad token (401).
+ */
+function remoteKeys(url: URL): JWTVerifyGetKey {
+  const jwks = createRemoteJWKSet(url, { timeoutDuration: 5000, cooldownDuration: 30_000 });
+  return async (header, token) => {
+    try {
+      return await jwks(header, token);
+    } catch (err) {
+      if (
+        err instanceof errors.JWKSNoMatchingKey ||
+        err instanceof errors.JWKSMultipleMatchingKeys ||
+        err instanceof errors.JOSENotSupported ||
+        err instanceof errors.JOSEAlgNotAllowed
+      ) {
+        throw err;
+      }
+      // JWKSTimeout, a non-200 or unparsable answer (JOSEError), or the network (fetch's TypeError).
+      if (err instanceof errors.JOSEError || err instanceof TypeError) {
+        throw new TokenError('unavailable', 'the signing keys (JWKS) could not be fetched');
+      }
+      throw err;
+    }
+  };
+}
+
 export function createJwtVerifier(config: JwtConfig): JwtVerifier {
-  const key = config.jwksUrl
-    ? createRemoteJWKSet(config.jwksUrl, { timeoutDuration: 5000, cooldownDuration: 30_000 })
-    : parseJwtPublicKey(config.publicKey ?? '');
+  const publicKey = config.jwksUrl ? null : parseJwtPublicKey(config.publicKey ?? '');
+  const keys = config.jwksUrl ? remoteKeys(config.jwksUrl) : null;
+  const maxLifetime = config.maxLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
+  const skew = config.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
   const options = {
     issuer: config.issuer,
     audience: config.audience,
-    algorithms: ASYMMETRIC_ALGORITHMS,
-    clockTolerance: 30,
-    requiredClaims: ['exp'],
+    algorithms: publicKey ? algorithmsFor(publicKey) : ASYMMETRIC_ALGORITHMS,
+    clockTolerance: skew,
+    // `iat` is required: without it a token's lifetime cannot be bounded. maxTokenAge also refuses an `iat` more
+    // than the skew in the future, and a token older than the cap whatever its `exp` says.
+    requiredClaims: ['exp', 'iat'],
+    maxTokenAge: maxLifetime,
   };
   return async (token) => {
     if (!token) throw new TokenError('missing', 'a bearer token is required');
     try {
-      const { payload } =
-        typeof key === 'function' ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options);
+      const { payload } = keys ? await jwtVerify(token, keys, options) : await jwtVerify(token, publicKey!, options);
+      // A token minted to live longer than the cap is refused outright, not only once it has aged past it.
+      if (
+        typeof payload.exp === 'number' &&
+        typeof payload.iat === 'number' &&
+        payload.exp - payload.iat > maxLifetime
+      ) {
+        throw new TokenError('invalid', `the token lives longer than the ${maxLifetime} s this service accepts`);
+      }
       return {
         subject: payload.sub,
         scopes: scopesOf(payload),
@@ -104,8 +177,14 @@ export function createJwtVerifier(config: JwtConfig): JwtVerifier {
 }
 
 function toTokenError(err: unknown): TokenError {
-  if (err instanceof errors.JWTExpired) return new TokenError('expired', 'the token has expired');
+  if (err instanceof TokenError) return err;
+  if (err instanceof errors.JWTExpired) {
+    return err.claim === 'iat'
+      ? new TokenError('expired', 'the token is older than this service accepts')
+      : new TokenError('expired', 'the token has expired');
+  }
   if (err instanceof errors.JWTClaimValidationFailed) {
+    if (err.reason === 'missing') return new TokenError('invalid', `the token has no "${err.claim}" claim`);
     return new TokenError('invalid', `the token's "${err.claim}" claim is not accepted`);
   }
   if (
@@ -119,9 +198,7 @@ function toTokenError(err: unknown): TokenError {
   if (err instanceof errors.JWSSignatureVerificationFailed || err instanceof errors.JWKSNoMatchingKey) {
     return new TokenError('invalid', 'the token signature does not verify');
   }
-  if (err instanceof errors.JOSEError && !(err instanceof errors.JWKSTimeout)) {
-    return new TokenError('invalid', 'the token could not be verified');
-  }
-  // JWKS timeout or network failure: the token may be fine, the key set is out of reach.
-  return new TokenError('unavailable', 'the signing keys (JWKS) could not be fetched');
+  // Anything else — a JOSE error, or WebCrypto refusing the key for the token's `alg` (a DOMException) — is the
+  // token's fault: 401. Only remoteKeys says `unavailable`, when the key set itself is out of reach.
+  return new TokenError('invalid', 'the token could not be verified');
 }

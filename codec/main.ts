@@ -16,6 +16,8 @@ export async function runCodecServerCommand(env: Env = process.env): Promise<voi
     auth: createJwtVerifier(config.jwt),
     corsOrigins: config.corsOrigins,
     logger,
+    sessionMaxAgeSeconds: config.sessionMaxAgeSeconds,
+    publicUrl: config.publicUrl,
   });
   const address = await app.listen({ host: config.host, port: config.port });
   logger.info({ address, corsOrigins: config.corsOrigins, keyId: codec.keyId }, 'codec server listening');

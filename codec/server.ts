@@ -20,6 +20,8 @@ import { PayloadDecryptError } from './payload-codec.js';
 export const TOKEN_COOKIE = 'ekyc_codec_token';
 export const DEFAULT_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 export const MAX_PAYLOADS_PER_REQUEST = 2000;
+/** The session cookie's longest life unless configured (EKYC_CODEC_SESSION_MAX_AGE): a working shift. */
+export const DEFAULT_SESSION_MAX_AGE_SECONDS = 8 * 3600;
 const ALLOWED_HEADERS = ['Authorization', 'Authorization-Extras', 'Content-Type', 'X-Namespace'];
 const NAMESPACE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
 const PROBLEM = 'application/problem+json';
@@ -31,6 +33,14 @@ export interface CodecServerOptions {
   /** Browser origins of the Temporal UI allowed to call; others get no CORS headers. */
   corsOrigins: readonly string[];
   logger: Logger;
+  /** The session cookie lives until the token expires or this many seconds, whichever comes first. */
+  sessionMaxAgeSeconds?: number;
+  /**
+   * The codec server's address as operators' browsers reach it (EKYC_CODEC_PUBLIC_URL). When it is https the session
+   * cookie is always `Secure`, whatever a proxy in between says; otherwise it is `Secure` for https requests
+   * (X-Forwarded-Proto honoured).
+   */
+  publicUrl?: string | null;
   bodyLimitBytes?: number;
 }
 
@@ -72,10 +82,17 @@ function problem(reply: FastifyReply, status: number, code: string, title: strin
     .send({ type: `urn:fingpay-ekyc:problem:${code.toLowerCase().replace(/_/g, '-')}`, title, status, code, detail });
 }
 
+/** The session cookie's token; `''` (which no verifier accepts) when the cookie is there but not decodable. */
 function cookieToken(header: string | undefined): string | null {
   for (const part of (header ?? '').split(';')) {
     const [name, ...rest] = part.trim().split('=');
-    if (name === TOKEN_COOKIE && rest.length) return decodeURIComponent(rest.join('='));
+    if (name === TOKEN_COOKIE && rest.length) {
+      try {
+        return decodeURIComponent(rest.join('='));
+      } catch {
+        return '';
+      }
+    }
   }
   return null;
 }
@@ -130,6 +147,11 @@ export async function buildCodecServer(options: CodecServerOptions): Promise<Fas
   // Authentication before the body is read: an unauthenticated request never gets its body parsed.
   const authenticate: Authenticate = async (req, reply, scope = SCOPES.ops, headerOnly = false) => {
     const token = bearerToken(req.headers.authorization) ?? (headerOnly ? null : cookieToken(req.headers.cookie));
+    if (token === '') {
+      // A session cookie that is not even URL-encoded text: a bad token, as a forged one would be.
+      reply.header('WWW-Authenticate', 'Bearer realm="ekyc-codec", error="invalid_token"');
+      return problem(reply, 401, 'UNAUTHENTICATED', 'The session cookie is not valid');
+    }
     if (!token) {
       reply.header('WWW-Authenticate', 'Bearer realm="ekyc-codec"');
       return problem(reply, 401, 'UNAUTHENTICATED', 'A bearer token is required');
@@ -218,7 +240,10 @@ export async function buildCodecServer(options: CodecServerOptions): Promise<Fas
     app.post(`${prefix}/decode`, codecRoute, handler('decode'));
   }
 
-  registerSessionRoutes(app, authenticate);
+  registerSessionRoutes(app, authenticate, {
+    maxAgeSeconds: options.sessionMaxAgeSeconds ?? DEFAULT_SESSION_MAX_AGE_SECONDS,
+    alwaysSecure: (options.publicUrl ?? '').toLowerCase().startsWith('https:'),
+  });
   return app;
 }
 
@@ -232,7 +257,11 @@ type Authenticate = (
 // For UIs that cannot send our bearer token (the open-source UI without its own OIDC login, or a Temporal Cloud
 // UI whose tokens are not ours): the operator hands the token over once, it comes back as an HttpOnly cookie,
 // and the UI's "Include cross-origin credentials" setting makes the browser send it along.
-function registerSessionRoutes(app: FastifyInstance, authenticate: Authenticate) {
+function registerSessionRoutes(
+  app: FastifyInstance,
+  authenticate: Authenticate,
+  cookie: { maxAgeSeconds: number; alwaysSecure: boolean },
+) {
   app.post(
     '/session',
     // Only the header: a cookie cannot be used to mint a cookie, and the header forces a CORS preflight.
@@ -240,8 +269,9 @@ function registerSessionRoutes(app: FastifyInstance, authenticate: Authenticate)
     async (req, reply) => {
       const token = bearerToken(req.headers.authorization) as string;
       const exp = req.operator?.claims.exp ?? 0;
-      const maxAge = Math.max(0, exp - Math.floor(Date.now() / 1000));
-      const secure = req.protocol === 'https';
+      // Until the token expires, and never longer than a shift: a forgotten browser does not stay signed in.
+      const maxAge = Math.max(0, Math.min(exp - Math.floor(Date.now() / 1000), cookie.maxAgeSeconds));
+      const secure = cookie.alwaysSecure || req.protocol === 'https';
       // Cross-site UIs (another domain) need SameSite=None, which browsers accept only with Secure.
       const attrs = secure ? 'Secure; SameSite=None' : 'SameSite=Lax';
       reply.header(
@@ -251,8 +281,9 @@ function registerSessionRoutes(app: FastifyInstance, authenticate: Authenticate)
       return reply.code(204).send();
     },
   );
-  app.delete('/session', async (_req, reply) => {
-    reply.header('Set-Cookie', `${TOKEN_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`);
+  app.delete('/session', async (req, reply) => {
+    const attrs = cookie.alwaysSecure || req.protocol === 'https' ? 'Secure; SameSite=None' : 'SameSite=Lax';
+    reply.header('Set-Cookie', `${TOKEN_COOKIE}=; Path=/; HttpOnly; ${attrs}; Max-Age=0`);
     return reply.code(204).send();
   });
   app.get('/session', async (_req, reply) =>

@@ -6,7 +6,7 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { DEFAULT_TASK_QUEUE } from '../common/domain.js';
 import { parseAadhaarPublicKey } from '../activities/eko/aadhaar-crypto.js';
-import { parseJwtPublicKey } from '../auth/jwt.js';
+import { DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, parseJwtPublicKey } from '../auth/jwt.js';
 import { RD_MODES, type RdMode } from '../sim/rd-sim.js';
 
 export type Env = Record<string, string | undefined>;
@@ -47,6 +47,30 @@ const intIn = (min: number, max: number, dflt: number) =>
       .refine((n) => n >= min && n <= max, { error: `must be an integer between ${min} and ${max}` }),
     dflt,
   );
+
+const DAY = 86_400;
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: DAY };
+const durationText = (seconds: number) =>
+  seconds % DAY === 0 && seconds
+    ? `${seconds / DAY}d`
+    : seconds % 3600 === 0 && seconds
+      ? `${seconds / 3600}h`
+      : seconds % 60 === 0 && seconds
+        ? `${seconds / 60}m`
+        : `${seconds}s`;
+
+/** A duration such as `90s`, `30m`, `12h` or `1d`, in seconds, between `min` and `max`. */
+const durationIn = (min: number, max: number, dflt: number) => {
+  const rule = `must be a duration like 30s, 15m, 12h or 1d, from ${durationText(min)} to ${durationText(max)}`;
+  return orDefault(
+    z
+      .string()
+      .regex(/^\d{1,9}[smhd]$/, { error: rule })
+      .transform((v) => Number(v.slice(0, -1)) * UNIT_SECONDS[v.slice(-1)])
+      .refine((n) => n >= min && n <= max, { error: rule }),
+    dflt,
+  );
+};
 
 export const API_CONTRACTS = ['v3', 'eps-2026-06'] as const;
 export type EkoContractName = (typeof API_CONTRACTS)[number];
@@ -201,15 +225,24 @@ export interface CodecServerConfig {
   /** Temporal UI origins allowed to call the codec server from a browser; none means no CORS at all. */
   corsOrigins: string[];
   jwt: JwtConfig;
+  /** EKYC_CODEC_SESSION_MAX_AGE: the session cookie's longest life (it never outlives the token either). */
+  sessionMaxAgeSeconds: number;
+  /** EKYC_CODEC_PUBLIC_URL: where operators' browsers reach the codec server; https makes the cookie Secure. */
+  publicUrl: string | null;
 }
 
-/** `ekyc codec-server`: EKYC_CODEC_HOST, EKYC_CODEC_PORT, EKYC_CODEC_CORS_ORIGINS and the JWT variables. */
+/**
+ * `ekyc codec-server`: EKYC_CODEC_HOST, EKYC_CODEC_PORT, EKYC_CODEC_CORS_ORIGINS, EKYC_CODEC_SESSION_MAX_AGE,
+ * EKYC_CODEC_PUBLIC_URL and the JWT variables.
+ */
 export function loadCodecServerConfig(env: Env): CodecServerConfig {
   return {
     host: read(env, 'EKYC_CODEC_HOST', orDefault(z.string(), '0.0.0.0')),
     port: read(env, 'EKYC_CODEC_PORT', intIn(0, 65_535, 8888)),
     corsOrigins: parseOrigins('EKYC_CODEC_CORS_ORIGINS', env.EKYC_CODEC_CORS_ORIGINS),
     jwt: loadJwtConfig(env),
+    sessionMaxAgeSeconds: read(env, 'EKYC_CODEC_SESSION_MAX_AGE', durationIn(60, DAY, 8 * 3600)),
+    publicUrl: read(env, 'EKYC_CODEC_PUBLIC_URL', httpUrl().optional()) ?? null,
   };
 }
 
@@ -218,7 +251,7 @@ export function loadLogLevel(env: Env): (typeof LOG_LEVELS)[number] {
   return read(env, 'EKYC_LOG_LEVEL', orDefault(oneOf(LOG_LEVELS), 'info'));
 }
 
-export { read as readVariable, intIn, orDefault };
+export { read as readVariable, intIn, orDefault, durationIn };
 
 /** Bounds every Temporal call of the client library (CLI and HTTP API); a call that overruns is "Temporal unavailable". */
 export function loadTemporalCallTimeoutMs(env: Env): number {
@@ -232,6 +265,10 @@ export interface JwtConfig {
   publicKey: string | null;
   issuer: string;
   audience: string;
+  /** EKYC_JWT_MAX_LIFETIME: the longest `exp - iat` accepted (auth/jwt.ts has the default, 12 h). */
+  maxLifetimeSeconds?: number;
+  /** EKYC_JWT_CLOCK_SKEW: tolerance on `exp`, `nbf` and a future `iat` (auth/jwt.ts has the default, 30 s). */
+  clockSkewSeconds?: number;
 }
 
 export interface ApiConfig {
@@ -269,6 +306,12 @@ export function loadJwtConfig(env: Env): JwtConfig {
     publicKey: publicKey ?? null,
     issuer: read(env, 'EKYC_JWT_ISSUER', z.string().min(1)),
     audience: read(env, 'EKYC_JWT_AUDIENCE', z.string().min(1)),
+    maxLifetimeSeconds: read(
+      env,
+      'EKYC_JWT_MAX_LIFETIME',
+      durationIn(60, 30 * DAY, DEFAULT_MAX_TOKEN_LIFETIME_SECONDS),
+    ),
+    clockSkewSeconds: read(env, 'EKYC_JWT_CLOCK_SKEW', durationIn(0, 300, DEFAULT_CLOCK_SKEW_SECONDS)),
   };
 }
 

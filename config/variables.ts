@@ -174,6 +174,19 @@ export const VARIABLES: VariableDoc[] = [
     default: 'required for `ekyc api` and `ekyc codec-server`',
     usedBy: ['api', 'codec-server'],
   },
+  {
+    name: 'EKYC_JWT_MAX_LIFETIME',
+    meaning:
+      'longest bearer-token lifetime accepted (`exp - iat`, e.g. `30m`, `12h`; 1m–30d): a longer-lived token, one older than this or one without `iat` gets 401',
+    default: '`12h`',
+    usedBy: ['api', 'codec-server'],
+  },
+  {
+    name: 'EKYC_JWT_CLOCK_SKEW',
+    meaning: "how far the token issuer's clock may be off (`exp`, `nbf`, and an `iat` in the future; 0s–5m)",
+    default: '`30s`',
+    usedBy: ['api', 'codec-server'],
+  },
   { name: 'EKYC_CODEC_HOST', meaning: 'codec server listen address', default: '`0.0.0.0`', usedBy: ['codec-server'] },
   { name: 'EKYC_CODEC_PORT', meaning: 'codec server port', default: '`8888`', usedBy: ['codec-server', 'dev'] },
   {
@@ -182,6 +195,12 @@ export const VARIABLES: VariableDoc[] = [
       'browser origins (your Temporal UI) allowed to call the codec server, comma-separated, e.g. `http://localhost:8233`',
     default: 'none (no CORS; `ekyc dev`: its UI)',
     usedBy: ['codec-server', 'dev'],
+  },
+  {
+    name: 'EKYC_CODEC_SESSION_MAX_AGE',
+    meaning: "how long the codec server's `/session` cookie lasts at most (1m–1d); it never outlives its token either",
+    default: '`8h`',
+    usedBy: ['codec-server'],
   },
   {
     name: 'EKYC_METRICS_PORT',
@@ -286,9 +305,10 @@ export const VARIABLES: VariableDoc[] = [
   },
   {
     name: 'EKYC_CODEC_PUBLIC_URL',
-    meaning: "docker compose: the codec server's address as operators' browsers reach it (the UI's codec endpoint)",
-    default: '`http://localhost:8888`',
-    usedBy: ['compose'],
+    meaning:
+      "the codec server's address as operators' browsers reach it (compose: the UI's codec endpoint); `https://` makes the session cookie `Secure` whatever the proxy says",
+    default: 'none (compose: `http://localhost:8888`)',
+    usedBy: ['codec-server', 'compose'],
   },
   {
     name: 'POSTGRES_PASSWORD',

@@ -89,6 +89,24 @@ describe('codec server configuration', () => {
     expect(config.jwt).toMatchObject({ issuer: 'https://idp.test', audience: 'fingpay-ekyc', jwksUrl: null });
   });
 
+  it('caps the session cookie at 8 h unless EKYC_CODEC_SESSION_MAX_AGE says otherwise, and reads EKYC_CODEC_PUBLIC_URL', async () => {
+    pem = (await createTestIssuer()).publicKeyPem;
+    expect(loadCodecServerConfig(env())).toMatchObject({ sessionMaxAgeSeconds: 8 * 3600, publicUrl: null });
+    expect(
+      loadCodecServerConfig(
+        env({ EKYC_CODEC_SESSION_MAX_AGE: '30m', EKYC_CODEC_PUBLIC_URL: 'https://codec.example.com' }),
+      ),
+    ).toMatchObject({ sessionMaxAgeSeconds: 1800, publicUrl: 'https://codec.example.com' });
+    for (const bad of ['8', '2d', '0m']) {
+      expect(configError(() => loadCodecServerConfig(env({ EKYC_CODEC_SESSION_MAX_AGE: bad }))).variable).toBe(
+        'EKYC_CODEC_SESSION_MAX_AGE',
+      );
+    }
+    expect(configError(() => loadCodecServerConfig(env({ EKYC_CODEC_PUBLIC_URL: 'codec:8888' }))).variable).toBe(
+      'EKYC_CODEC_PUBLIC_URL',
+    );
+  });
+
   it('reads EKYC_CODEC_CORS_ORIGINS as a comma-separated list of origins', async () => {
     pem = (await createTestIssuer()).publicKeyPem;
     const config = loadCodecServerConfig(

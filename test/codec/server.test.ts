@@ -243,6 +243,80 @@ describe('codec server', () => {
     expect(res.statusCode).toBe(403);
   });
 
+  it('answers 401, not 500, for a session cookie that is not URL-encoded text', async () => {
+    for (const cookie of [`${TOKEN_COOKIE}=%E0%A4%A`, `${TOKEN_COOKIE}=%`, `${TOKEN_COOKIE}=abc%zz.def`]) {
+      const res = await post('/decode', { payloads: [] }, { authorization: '', cookie });
+      expect(res.statusCode).toBe(401);
+      expect(res.headers['www-authenticate']).toMatch(/^Bearer /);
+    }
+  });
+
+  it('answers 401, not 503, for a token whose alg does not fit the key (ES384 against an EC P-256 key)', async () => {
+    const [header, payload, signature] = opsToken.split('.');
+    const es384 = Buffer.from(JSON.stringify({ ...JSON.parse(unb64(header)), alg: 'ES384' })).toString('base64url');
+    const res = await post('/decode', { payloads: [] }, { authorization: `Bearer ${es384}.${payload}.${signature}` });
+    expect(res.statusCode).toBe(401);
+  });
+
+  it('keeps the session cookie no longer than EKYC_CODEC_SESSION_MAX_AGE, however long the token lives', async () => {
+    const maxAge = async (server: FastifyInstance, token: string) => {
+      const res = await server.inject({
+        method: 'POST',
+        url: '/session',
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(res.statusCode).toBe(204);
+      return Number(/Max-Age=(\d+)/.exec(String(res.headers['set-cookie']))?.[1]);
+    };
+    // The default cap, 8 h, under a 12 h token; a 10-minute token keeps its own, shorter life.
+    expect(await maxAge(app, await issuer.token({ scope: 'ekyc:ops' }, { expiresIn: '12h' }))).toBe(8 * 3600);
+    expect(await maxAge(app, opsToken)).toBeLessThanOrEqual(600);
+    expect(await maxAge(app, opsToken)).toBeGreaterThan(590);
+    const capped = await buildCodecServer({
+      codec,
+      auth: createJwtVerifier(issuer.jwt),
+      corsOrigins: [],
+      logger: logs.logger,
+      sessionMaxAgeSeconds: 300,
+    });
+    try {
+      expect(await maxAge(capped, opsToken)).toBe(300);
+    } finally {
+      await capped.close();
+    }
+  });
+
+  it('sets the session cookie Secure for a request that came over https, or whenever the public URL is https', async () => {
+    const setCookie = async (server: FastifyInstance, headers: Record<string, string> = {}) => {
+      const res = await server.inject({
+        method: 'POST',
+        url: '/session',
+        headers: { authorization: `Bearer ${opsToken}`, ...headers },
+      });
+      return String(res.headers['set-cookie']);
+    };
+    expect(await setCookie(app)).not.toMatch(/Secure/);
+    expect(await setCookie(app)).toMatch(/SameSite=Lax/);
+    // Behind a TLS-terminating proxy: X-Forwarded-Proto says https.
+    expect(await setCookie(app, { 'x-forwarded-proto': 'https' })).toMatch(/; Secure; SameSite=None;/);
+    const behindTls = await buildCodecServer({
+      codec,
+      auth: createJwtVerifier(issuer.jwt),
+      corsOrigins: [],
+      logger: logs.logger,
+      publicUrl: 'https://codec.example.com',
+    });
+    try {
+      // A proxy that says nothing (or http) does not make the cookie travel in the clear.
+      expect(await setCookie(behindTls)).toMatch(/; Secure; SameSite=None;/);
+      expect(await setCookie(behindTls, { 'x-forwarded-proto': 'http' })).toMatch(/; Secure; SameSite=None;/);
+      const signOut = await behindTls.inject({ method: 'DELETE', url: '/session' });
+      expect(String(signOut.headers['set-cookie'])).toMatch(/; Secure; SameSite=None; Max-Age=0$/);
+    } finally {
+      await behindTls.close();
+    }
+  });
+
   it('never writes payload contents or tokens to its log', async () => {
     const mobile = '9876501234';
     await post('/decode', { payloads: [await encrypted({ aadhaar, customerId: mobile, otp: '482913' })] });
