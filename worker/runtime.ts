@@ -1,6 +1,6 @@
-// The Temporal Runtime of a process that runs the eKYC worker: the SDK's logs through pino, and Prometheus metrics
-// (the SDK's worker metrics and the workflow's own) when a port is given. One Runtime per process: a process that
-// already installed one (`ekyc dev` embedding the worker, a test) keeps it.
+// The Temporal Runtime of a process that runs the eKYC worker: the SDK's and the core's logs through pino, and
+// Prometheus metrics (the SDK's worker metrics and the workflow's own) when a port is given. One Runtime per
+// process: a process that already installed one (`ekyc dev` embedding the worker, a test) keeps it.
 import { Runtime } from '@temporalio/worker';
 import type { Logger } from '../observability/logger.js';
 import { PinoTemporalLogger } from './temporal-logger.js';
@@ -15,19 +15,23 @@ export interface RuntimeOptions {
   shutdownSignals?: NodeJS.Signals[];
 }
 
-/** Installs the Runtime; false when one was installed already (that one is kept). */
+/**
+ * Installs the Runtime; false when one was installed already (that one is kept). The Temporal core's own (Rust) log
+ * lines are forwarded to `logger` as well, so they come out as the same redacted JSON on stderr as everything else:
+ * left to itself, core prints raw text on stdout, which is the command's one JSON object.
+ */
 export function installRuntime(options: RuntimeOptions): boolean {
   try {
     Runtime.install({
       logger: new PinoTemporalLogger(options.logger),
       ...(options.shutdownSignals ? { shutdownSignals: options.shutdownSignals } : {}),
-      ...(options.metricsPort
-        ? {
-            telemetryOptions: {
-              metrics: { prometheus: { bindAddress: `${options.metricsHost}:${options.metricsPort}` } },
-            },
-          }
-        : {}),
+      telemetryOptions: {
+        // Core's warnings and errors (a lost connection, a poll that keeps failing); the SDK's own, errors only.
+        logging: { forward: {}, filter: { core: 'WARN', other: 'ERROR' } },
+        ...(options.metricsPort
+          ? { metrics: { prometheus: { bindAddress: `${options.metricsHost}:${options.metricsPort}` } } }
+          : {}),
+      },
     });
     return true;
   } catch {

@@ -1,6 +1,7 @@
 // `ekyc worker` as a process: configuration checked at start, its JSON line, metrics, graceful shutdown.
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { freePort } from '../../dev/ports.js';
 import type { EkoSimulator } from '../../sim/eko-sim.js';
@@ -115,6 +116,50 @@ describe('ekyc worker', () => {
     expect(sim.ledger().filter((e) => e.userCode === agent.userCode)).toEqual([]);
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toEqual({ code: 0, signal: null });
+  }, 90_000);
+
+  it("routes the Temporal core's own logs to stderr as JSON: stdout holds the one JSON object only", async () => {
+    // A TCP relay to the test server that can be cut: once it is, the core's pollers log their retries (WARN).
+    const [host, port] = inject('temporalAddress').split(':');
+    const sockets = new Set<Socket>();
+    const relay = createServer((client) => {
+      const upstream = connect(Number(port), host);
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', () => r()));
+    const relayAddress = `127.0.0.1:${(relay.address() as AddressInfo).port}`;
+    try {
+      const worker = start(workerEnv(sim, `ekyc-main-${randomUUID()}`, { TEMPORAL_ADDRESS: relayAddress }));
+      await worker.ready;
+      relay.close();
+      for (const s of sockets) s.destroy();
+      const lines = () =>
+        worker
+          .stderr()
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l) as { level: number; msg: string });
+      const deadline = Date.now() + 30_000;
+      while (!lines().some((l) => /retried|poll|connect/i.test(l.msg)) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      // The core's warning arrived as a JSON log line on stderr…
+      expect(lines().filter((l) => l.level >= 40 && /retried|poll|connect/i.test(l.msg)).length).toBeGreaterThan(0);
+      // …and stdout is still exactly the one JSON object the command prints: no raw core text beside it.
+      expect(() => JSON.parse(worker.stdout())).not.toThrow();
+      expect(worker.stdout()).not.toMatch(/WARN|temporalio_/);
+      // No terminal colour codes anywhere: nothing bypassed the JSON logger.
+      expect(worker.stdout().includes('\u001b[')).toBe(false);
+      expect(worker.stderr().includes('\u001b[')).toBe(false);
+      await crash(worker);
+    } finally {
+      relay.close();
+      for (const s of sockets) s.destroy();
+    }
   }, 90_000);
 
   it('on SIGTERM lets an Eko call in flight finish before it exits', async () => {
