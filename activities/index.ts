@@ -6,11 +6,18 @@ import type { Logger } from '../observability/logger.js';
 import type { EkoStep, EkycActivities } from '../common/eko-steps.js';
 import { EkoClient, EkoError, type CallOptions } from './eko/client.js';
 import { uncertainIfRetriedBiometric } from './eko/classify.js';
+import { createOtpQuotaActivities, type OtpSendCaps } from './otp-quota.js';
+import { DEFAULT_OTP_SENDS_PER_DAY, DEFAULT_OTP_SENDS_PER_HOUR, type OtpQuotaActivities } from '../common/otp-quota.js';
 
 export interface ActivityDeps {
   eko: EkoConfig;
   logger?: Logger;
+  /** OTPs per agent per hour and per day, across its sessions (EKYC_OTP_SENDS_PER_HOUR / _PER_DAY). */
+  otpSends?: OtpSendCaps;
 }
+
+/** Everything the worker registers: the Eko steps and the OTP quota. */
+export type WorkerActivities = EkycActivities & OtpQuotaActivities;
 
 /** The activity's cancellation signal when running as an activity; nothing when called directly. */
 function cancellation(): CallOptions {
@@ -43,7 +50,7 @@ function attempt(): number | undefined {
   }
 }
 
-export function createActivities(deps: ActivityDeps): EkycActivities {
+export function createActivities(deps: ActivityDeps): WorkerActivities {
   const client = new EkoClient(deps.eko);
   const log = deps.logger;
 
@@ -93,5 +100,8 @@ export function createActivities(deps: ActivityDeps): EkycActivities {
     sendOtp: (input) => run('sendOtp', input, (o) => client.sendOtp(input, o)),
     verifyOtp: (input) => run('verifyOtp', input, (o) => client.verifyOtp(input, o)),
     submitBiometric: (input) => run('biometric', input, (o) => client.submitBiometric(input, o)),
+    ...createOtpQuotaActivities(
+      deps.otpSends ?? { perHour: DEFAULT_OTP_SENDS_PER_HOUR, perDay: DEFAULT_OTP_SENDS_PER_DAY },
+    ),
   };
 }

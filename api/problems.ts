@@ -118,7 +118,7 @@ export function retryAfterSeconds(retryAfter: string | undefined, now = Date.now
 }
 
 /**
- * An update outcome that was not accepted: 429 for the resend cooldown, 503 when Eko stayed down (nothing was
+ * An update outcome that was not accepted: 429 for the resend cooldown or the agent's OTP cap, 503 when Eko stayed down (nothing was
  * used up), 409 when the session moved on meanwhile, else 422 with the attempts left.
  */
 export function notAcceptedProblem(outcome: UpdateOutcome, title: string, now = Date.now()): ProblemResponse {
@@ -128,6 +128,11 @@ export function notAcceptedProblem(outcome: UpdateOutcome, title: string, now = 
     case OUTCOME_CODE.resendCooldown:
       return {
         problem: problem(429, code, 'Too soon to resend the OTP', fields),
+        headers: { 'retry-after': String(retryAfterSeconds(outcome.retryAfter, now)) },
+      };
+    case OUTCOME_CODE.otpSendLimitReached:
+      return {
+        problem: problem(429, code, 'Too many OTPs sent to this agent', fields),
         headers: { 'retry-after': String(retryAfterSeconds(outcome.retryAfter, now)) },
       };
     case OUTCOME_CODE.ekoUnavailable:

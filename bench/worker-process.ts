@@ -5,7 +5,13 @@
 import { Worker, NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { createDataConverter } from '../codec/data-converter.js';
-import { loadCodecConfig, loadEkoConfig, loadWorkerMetricsPort, loadWorkerWorkflowThreads } from '../config/index.js';
+import {
+  loadCodecConfig,
+  loadEkoConfig,
+  loadOtpSendCaps,
+  loadWorkerMetricsPort,
+  loadWorkerWorkflowThreads,
+} from '../config/index.js';
 import { createLogger } from '../observability/logger.js';
 import { installRuntime } from '../worker/runtime.js';
 import { createEkycWorker } from '../worker/worker.js';
@@ -36,7 +42,7 @@ async function main() {
     kind === 'ekyc'
       ? await createEkycWorker({
           ...common,
-          activities: createActivities({ eko: loadEkoConfig(env), logger }),
+          activities: createActivities({ eko: loadEkoConfig(env), logger, otpSends: loadOtpSendCaps(env) }),
           dataConverter: createDataConverter(loadCodecConfig(env)),
           shutdownGraceTime: '5s',
           ...(maxCachedWorkflows !== undefined ? { maxCachedWorkflows } : {}),

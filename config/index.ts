@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { DEFAULT_TASK_QUEUE } from '../common/domain.js';
+import { DEFAULT_OTP_SENDS_PER_DAY, DEFAULT_OTP_SENDS_PER_HOUR } from '../common/otp-quota.js';
 import { parseAadhaarPublicKey } from '../activities/eko/aadhaar-crypto.js';
 import { DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, parseJwtPublicKey } from '../auth/jwt.js';
 import { RD_MODES, type RdMode } from '../sim/rd-sim.js';
@@ -477,4 +478,15 @@ export const DEFAULT_WORKFLOW_THREADS = 1;
  */
 export function loadWorkerWorkflowThreads(env: Env): number {
   return read(env, 'EKYC_WORKER_WORKFLOW_THREADS', intIn(1, 16, DEFAULT_WORKFLOW_THREADS));
+}
+
+/**
+ * `ekyc worker`: EKYC_OTP_SENDS_PER_HOUR and EKYC_OTP_SENDS_PER_DAY, the OTPs one agent may be sent across all its
+ * sessions (workflows/otp-quota.ts). Operators' limits: no client can change them.
+ */
+export function loadOtpSendCaps(env: Env): { perHour: number; perDay: number } {
+  const perHour = read(env, 'EKYC_OTP_SENDS_PER_HOUR', intIn(1, 100, DEFAULT_OTP_SENDS_PER_HOUR));
+  const perDay = read(env, 'EKYC_OTP_SENDS_PER_DAY', intIn(1, 1000, DEFAULT_OTP_SENDS_PER_DAY));
+  if (perDay < perHour) throw new ConfigError('EKYC_OTP_SENDS_PER_DAY', 'must be at least EKYC_OTP_SENDS_PER_HOUR');
+  return { perHour, perDay };
 }

@@ -209,6 +209,19 @@ export const VARIABLES: VariableDoc[] = [
     usedBy: ['worker', 'dev'],
   },
   {
+    name: 'EKYC_OTP_SENDS_PER_HOUR',
+    meaning:
+      'OTPs sent to one agent per rolling hour, across all its sessions (restarts included); beyond it `OTP_SEND_LIMIT_REACHED` (1–100)',
+    default: '`5`',
+    usedBy: ['worker', 'dev'],
+  },
+  {
+    name: 'EKYC_OTP_SENDS_PER_DAY',
+    meaning: 'OTPs sent to one agent per rolling 24 hours, across all its sessions (1–1000)',
+    default: '`10`',
+    usedBy: ['worker', 'dev'],
+  },
+  {
     name: 'EKYC_WORKER_CACHE_SIZE',
     meaning:
       'sessions the worker keeps cached (sticky); a cached one costs ~0.25 MiB, an evicted one nothing and resumes by replay',

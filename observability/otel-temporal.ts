@@ -59,7 +59,7 @@ const STEP_OF: Record<keyof EkycActivities, EkoStep> = {
  * Each activity's Eko call as a span `eko.<step>`, a child of the activity's span, with the step, the outcome
  * (`ok` or the classified error type) and Eko's HTTP status when a failure reports one. No request field is read.
  */
-export function withEkoSpans(activities: EkycActivities, tracer: Tracer): EkycActivities {
+export function withEkoSpans<T extends EkycActivities>(activities: T, tracer: Tracer): T {
   const wrap =
     <A extends unknown[], R>(name: keyof EkycActivities, fn: (...args: A) => Promise<R>) =>
     (...args: A): Promise<R> => {
@@ -86,6 +86,7 @@ export function withEkoSpans(activities: EkycActivities, tracer: Tracer): EkycAc
       );
     };
   return {
+    ...activities,
     sendOtp: wrap('sendOtp', activities.sendOtp.bind(activities)),
     verifyOtp: wrap('verifyOtp', activities.verifyOtp.bind(activities)),
     submitBiometric: wrap('submitBiometric', activities.submitBiometric.bind(activities)),

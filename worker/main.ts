@@ -9,6 +9,7 @@ import {
   loadEkoConfig,
   loadTemporalConfig,
   loadTracingConfig,
+  loadOtpSendCaps,
   loadWorkerCacheSize,
   loadWorkerWorkflowThreads,
   loadWorkerMetricsPort,
@@ -26,6 +27,7 @@ export async function runWorkerCommand(env: Env = process.env): Promise<void> {
   const codec = loadCodecConfig(env);
   const metricsPort = loadWorkerMetricsPort(env);
   const maxCachedWorkflows = loadWorkerCacheSize(env);
+  const otpSends = loadOtpSendCaps(env);
   const workflowThreads = loadWorkerWorkflowThreads(env);
   const tracingConfig = loadTracingConfig(env, 'ekyc-worker');
   const logger = createLogger('ekyc-worker', env);
@@ -40,7 +42,7 @@ export async function runWorkerCommand(env: Env = process.env): Promise<void> {
       namespace: temporal.namespace,
       taskQueue: temporal.taskQueue,
       identity,
-      activities: createActivities({ eko, logger }),
+      activities: createActivities({ eko, logger, otpSends }),
       dataConverter: createDataConverter(codec),
       // An Eko call in flight at shutdown may finish (its own timeout plus a margin) rather than be retried.
       shutdownGraceTime: eko.timeoutMs + 5_000,

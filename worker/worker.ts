@@ -6,6 +6,7 @@ import { Context } from '@temporalio/activity';
 import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import type { EkycActivities } from '../common/eko-steps.js';
+import type { WorkerActivities } from '../activities/index.js';
 import { FailClosedCodec } from '../codec/fail-closed.js';
 import { DEFAULT_WORKFLOW_THREADS } from '../config/index.js';
 import {
@@ -31,7 +32,7 @@ export interface EkycWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  activities: EkycActivities;
+  activities: WorkerActivities;
   dataConverter: DataConverter;
   /**
    * Pre-bundled workflow code; by default the built bundle when running from dist/, else the sources. With
@@ -98,7 +99,7 @@ function assertTracedBundle(bundle: WorkflowBundleOption): void {
 }
 
 /** Each activity heartbeats while its Eko call is in flight (the call itself cannot report progress). */
-export function withHeartbeats(activities: EkycActivities): EkycActivities {
+export function withHeartbeats<T extends EkycActivities>(activities: T): T {
   const wrap =
     <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
@@ -111,6 +112,7 @@ export function withHeartbeats(activities: EkycActivities): EkycActivities {
       }
     };
   return {
+    ...activities,
     sendOtp: wrap(activities.sendOtp.bind(activities)),
     verifyOtp: wrap(activities.verifyOtp.bind(activities)),
     submitBiometric: wrap(activities.submitBiometric.bind(activities)),

@@ -2,6 +2,7 @@
 // Biometric eKYC. One main loop makes every Eko call, one at a time; signal and update handlers only queue
 // requests for it, and an update waits for the loop's outcome.
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   allHandlersFinished,
@@ -9,6 +10,7 @@ import {
   isCancellation,
   log,
   metricMeter,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -37,6 +39,8 @@ import {
 import { resolvePolicy } from '../common/domain.js';
 import { isUnencryptedMarker, UNENCRYPTED_REASON } from '../common/unencrypted.js';
 import { clientRefIdFor, ekoCalls, type EkoCalls } from './eko-calls.js';
+import { otpQuotaCalls } from './otp-quota.js';
+import type { OtpQuotaActivities, OtpSendDecision } from '../common/otp-quota.js';
 import {
   END_CODE,
   END_FAILURE,
@@ -58,6 +62,9 @@ type Request = { updateId?: number } & (
   { kind: 'otp'; otp: string } | { kind: 'resend' } | { kind: 'biometric'; pidData: string }
 );
 type Refusal = Omit<UpdateOutcome, 'accepted' | 'stage'> & { code: string; reason: string };
+
+/** patched() id of the agent-wide OTP quota check before each Send OTP (sessions begun before it replay without). */
+export const OTP_SEND_QUOTA_PATCH = 'otp-send-quota';
 
 const SIGNAL_NAME: Record<Request['kind'], string> = { otp: 'otp', resend: 'resendOtp', biometric: 'biometric' };
 // Ignored signals are kept for status() only; a cap keeps the workflow's state small whatever a client sends.
@@ -137,6 +144,7 @@ class EkycSession {
   private nextUpdateId = 1;
   private readonly calls: Record<EkoStep, number> = { sendOtp: 0, verifyOtp: 0, biometric: 0 };
   private readonly eko: EkoCalls;
+  private readonly quota: OtpQuotaActivities;
 
   constructor(
     private readonly input: EkycInput,
@@ -147,6 +155,7 @@ class EkycSession {
     this.biometricAttemptsLeft = policy.maxBiometricAttempts;
     this.deadline = this.startedAt + durationToMs(policy.sessionTimeout);
     this.eko = ekoCalls(policy.ekoStepTimeout);
+    this.quota = otpQuotaCalls(policy.ekoStepTimeout);
     this.installHandlers();
   }
 
@@ -274,7 +283,10 @@ class EkycSession {
   /** The first Send OTP (no request) or a resend. */
   private async sendOtp(request?: Request): Promise<void> {
     this.transition('SENDING_OTP');
-    const result = await this.eko.sendOtp({ ...this.stepBase('sendOtp') });
+    const base = this.stepBase('sendOtp');
+    // Sessions begun before the agent-wide OTP quota replay without it (docs/OPS.md, "Changing workflow code").
+    if (patched(OTP_SEND_QUOTA_PATCH) && !(await this.reserveSend(base.clientRefId, request))) return;
+    const result = await this.eko.sendOtp(base);
     if (result.ok) {
       const now = Date.now();
       this.pair = { otpRefId: result.value.otpRefId, referenceTid: result.value.referenceTid };
@@ -301,6 +313,57 @@ class EkycSession {
     this.lastError = result.error;
     this.transition('AWAITING_OTP');
     return this.reject(request, { code: result.error.code, reason: result.error.message });
+  }
+
+  /**
+   * Asks the agent's OTP quota (workflows/otp-quota.ts) for one send. True: send. False: the request has been
+   * answered (or the session ended) here. The first send of a session waits out a cooldown left by an earlier
+   * session of the same agent; a cap reached ends it, as a resend is refused, with the instant it frees up.
+   */
+  private async reserveSend(clientRefId: string, request?: Request): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      let decision: OtpSendDecision;
+      try {
+        decision = await this.quota.reserveOtpSend({
+          userCode: this.input.userCode,
+          requestId: `${workflowInfo().workflowId}/${clientRefId}/${attempt}`,
+          cooldownMs: durationToMs(this.policy.resendCooldown),
+        });
+      } catch (err) {
+        if (!(err instanceof ActivityFailure)) throw err;
+        // Fail closed: no OTP is sent unless the quota said so. Nothing was used up.
+        const error = {
+          code: OUTCOME_CODE.ekoUnavailable,
+          message: `the OTP quota could not be checked within ${this.policy.ekoStepTimeout}; please try again later`,
+        };
+        return this.sendRefused(request, error, undefined);
+      }
+      if (decision.allowed) return true;
+      const retryAt = iso(decision.retryAt)!;
+      if (!request && decision.code === OUTCOME_CODE.resendCooldown && attempt < 3) {
+        // A new session right after another one's OTP: wait the cooldown out (a cancel ends the wait).
+        if (await condition(() => this.cancelReason !== null, Math.max(1, decision.retryAt - Date.now()))) return false;
+        continue;
+      }
+      const error = {
+        code:
+          decision.code === OUTCOME_CODE.resendCooldown ? OUTCOME_CODE.resendCooldown : END_CODE.otpSendLimitReached,
+        message: `${decision.reason}; the next can be sent at ${retryAt}`,
+      };
+      return this.sendRefused(request, error, retryAt);
+    }
+  }
+
+  /** A send the quota (or its absence) refused: a resend is refused and the session waits on; a first send ends it. */
+  private sendRefused(request: Request | undefined, error: LastError, retryAfter: string | undefined): false {
+    if (!request) {
+      this.finish('FAILED', error);
+      return false;
+    }
+    this.lastError = error;
+    this.transition('AWAITING_OTP');
+    this.reject(request, { code: error.code, reason: error.message, ...(retryAfter ? { retryAfter } : {}) });
+    return false;
   }
 
   private async verifyOtp(request: Request, otp: string): Promise<void> {

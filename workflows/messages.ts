@@ -3,6 +3,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { BiometricArg, CancelArg, EkycStatus, OtpArg, UpdateOutcome } from '../common/domain.js';
+import type { OtpSendDecision, ReserveOtpSendArg } from '../common/otp-quota.js';
 
 /** The resend messages carry an empty object (`{}`): nothing to say but "send a new OTP". */
 export type ResendArg = Record<string, never>;
@@ -21,6 +22,10 @@ export const requestOtpResendUpdate = defineUpdate<UpdateOutcome, [ResendArg]>('
 export const submitBiometricUpdate = defineUpdate<UpdateOutcome, [BiometricArg]>('submitBiometric');
 
 export const statusQuery = defineQuery<EkycStatus>('status');
+
+// fingpayOtpQuota (workflows/otp-quota.ts): one per agent, asked before every Send OTP of any of its sessions.
+export const reserveOtpSendUpdate = defineUpdate<OtpSendDecision, [ReserveOtpSendArg]>('reserveOtpSend');
+export const otpQuotaQuery = defineQuery<{ userCode: string; sends: string[] }>('quota');
 
 export const EKYC_STAGE_SA = defineSearchAttributeKey('EkycStage', SearchAttributeType.KEYWORD);
 export const EKO_USER_CODE_SA = defineSearchAttributeKey('EkoUserCode', SearchAttributeType.KEYWORD);
@@ -50,6 +55,8 @@ export const OUTCOME_CODE = {
   /** Too soon after the last OTP was sent; `retryAfter` is the ISO instant a resend is allowed. */
   resendCooldown: 'RESEND_COOLDOWN',
   resendLimitReached: 'RESEND_LIMIT_REACHED',
+  /** The agent's OTP sends, across all its sessions, reached the hourly or daily cap; `retryAfter` says when. */
+  otpSendLimitReached: 'OTP_SEND_LIMIT_REACHED',
   /** Eko kept failing transiently for the whole `ekoStepTimeout`; nothing was used up, the agent may retry. */
   ekoUnavailable: 'EKO_UNAVAILABLE',
 } as const;
@@ -63,6 +70,7 @@ export const END_CODE = {
   sessionTimeout: 'SESSION_TIMEOUT',
   cancelled: 'CANCELLED',
   ekoUnavailable: OUTCOME_CODE.ekoUnavailable,
+  otpSendLimitReached: OUTCOME_CODE.otpSendLimitReached,
 } as const;
 
 /**

@@ -38,7 +38,8 @@ async function startSession(agent: Agent, policy?: Parameters<ClientHarness['inp
     method: 'POST',
     url: '/v1/ekyc',
     payload: h.input(agent, policy),
-    headers: await as(agent),
+    // Policy is the operators' (an agent token carrying one gets 403): a backend starts such sessions.
+    headers: policy ? { authorization: `Bearer ${await issuer.adminToken()}` } : await as(agent),
   });
   expect(res.statusCode).toBe(201);
   await h.waitForStage(agent.userCode, 'AWAITING_OTP');
@@ -272,6 +273,17 @@ describe('POST /v1/ekyc/{userCode}/otp/resend', () => {
     const retryAfter = Number(res.headers['retry-after']);
     expect(retryAfter).toBeGreaterThan(500);
     expect(retryAfter).toBeLessThanOrEqual(600);
+  });
+
+  it("answers 429 OTP_SEND_LIMIT_REACHED with Retry-After beyond the agent's hourly OTP cap", async () => {
+    const agent = h.newAgent();
+    await startSession(agent, { resendCooldown: '0s', maxResends: 10 });
+    // The first send and four resends make the default cap of 5 an hour.
+    for (let i = 0; i < 4; i++) expect((await post(agent, '/otp/resend', {})).statusCode).toBe(200);
+    const res = await post(agent, '/otp/resend', {});
+    expect(res.statusCode).toBe(429);
+    expect(res.json()).toMatchObject({ status: 429, code: 'OTP_SEND_LIMIT_REACHED', accepted: false });
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(3000);
   });
 
   it('answers 200 once the cooldown has passed, with fresh attempts', async () => {

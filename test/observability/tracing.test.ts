@@ -351,7 +351,7 @@ describe('the traced workflow code', () => {
           connection: {} as NativeConnection,
           namespace: 'default',
           taskQueue: 'unused',
-          activities: { sendOtp: unused, verifyOtp: unused, submitBiometric: unused },
+          activities: { sendOtp: unused, verifyOtp: unused, submitBiometric: unused, reserveOtpSend: unused },
           dataConverter: testDataConverter(),
           workflowBundle: { code: plainCode },
           tracing,

@@ -182,9 +182,10 @@ describe('starting and restarting', () => {
   it('a failed session can be started again as a new run', async () => {
     const agent = h.newAgent();
     h.sim.injectFault(agent.userCode, 'sendOtp', { kind: 'notAllowed' });
-    const failed = await h.start(agent);
+    // Every Send OTP counts towards the agent's cooldown, refused or not (workflows/otp-quota.ts): keep it short.
+    const failed = await h.start(agent, { resendCooldown: '1s' });
     await endFailure(failed.result());
-    const again = await h.start(agent);
+    const again = await h.start(agent, { resendCooldown: '1s' });
     expect(again.firstExecutionRunId).not.toBe(failed.firstExecutionRunId);
     await waitForStage(again, 'AWAITING_OTP');
     await again.signal(cancelSignal, { reason: 'test over' });

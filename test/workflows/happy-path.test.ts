@@ -102,7 +102,10 @@ describe('fingpayEkyc happy path', () => {
     expect(meta.currentDetails).toContain('OTP attempts left: 3/3');
 
     const history = await handle.fetchHistory();
-    const scheduled = history.events!.filter((e) => e.activityTaskScheduledEventAttributes);
+    // The Eko call, after the agent's OTP quota was asked (workflows/otp-quota.ts).
+    const scheduled = history.events!.filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendOtp',
+    );
     expect(scheduled).toHaveLength(1);
     const converter = testDataConverter();
     const [decoded] = await converter.payloadCodecs![0].decode([scheduled[0].userMetadata!.summary!]);

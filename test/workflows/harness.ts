@@ -10,8 +10,7 @@ import type { DataConverter } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { isFinalStage, workflowIdFor, type EkycPolicy, type EkycStatus, type Stage } from '../../common/domain.js';
-import type { EkycActivities } from '../../common/eko-steps.js';
-import { createActivities } from '../../activities/index.js';
+import { createActivities, type WorkerActivities } from '../../activities/index.js';
 import { createDataConverter } from '../../codec/data-converter.js';
 import { loadCodecConfig } from '../../config/index.js';
 import { bundleWorkflows } from '../../worker/bundle.js';
@@ -74,7 +73,7 @@ export interface WorkerHandle {
 
 /** An in-process worker on its own task queue, running until stop(). */
 export async function startWorker(
-  activities: EkycActivities,
+  activities: WorkerActivities,
   taskQueue = `ekyc-test-${randomUUID()}`,
 ): Promise<WorkerHandle> {
   const code = await workflowCode();
