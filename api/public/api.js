@@ -63,6 +63,18 @@ export function tokenFromLocation(location) {
   return new URLSearchParams(String(location.hash || '').replace(/^#/, '')).get('token') || null;
 }
 
+/**
+ * Takes the token out of the URL: reads `#token=…`, then at once replaces the current history entry with the same
+ * URL minus the fragment, so that the token is neither in the address bar nor in the tab's history (nor in the
+ * session the browser saves to disk). The caller keeps it in memory only, never in any storage: a reload has no
+ * token and the agent opens the page again from the agent app. Returns null when the fragment holds none.
+ */
+export function takeTokenFromLocation(win = window) {
+  const token = tokenFromLocation(win.location);
+  if (win.location.hash) win.history.replaceState(null, '', win.location.pathname + win.location.search);
+  return token;
+}
+
 /** The claims of a JWT, for display only (the API verifies the token; the page never trusts these). */
 export function peekClaims(token) {
   try {

@@ -1,7 +1,8 @@
-// The agent's eKYC page: start → OTP → fingerprint → result, driven by the session's status on the server so a
-// reload lands where the session stands. Only the user code is kept (sessionStorage); the Aadhaar number, mobile,
-// OTP and PidData live in form fields or one variable for as long as they are needed, and are never stored.
-import { ApiError, createApi, peekClaims, tokenFromLocation } from './api.js';
+// The agent's eKYC page: start → OTP → fingerprint → result, driven by the session's status on the server so that
+// opening the page again lands where the session stands. Only the user code is kept (sessionStorage); the Aadhaar
+// number, mobile, OTP and PidData live in form fields or one variable for as long as they are needed, and are never
+// stored. The bearer token is taken out of the URL at once and lives in memory only (api.js).
+import { ApiError, createApi, peekClaims, takeTokenFromLocation } from './api.js';
 import { RULES, checkOtp, digitsOnly, formatLatLong, validateStart } from './rules.js';
 import { QUALITY, capture, deviceInfo, discover, qualityBand } from './rd.js';
 
@@ -240,9 +241,9 @@ function render() {
 function showStart(prefill = state.userCode) {
   const fromToken = /^\d{8}$/.test(state.claims.user_code ?? '') ? state.claims.user_code : null;
   const userCode = $('userCode');
+  userCode.readOnly = Boolean(fromToken);
   if (fromToken) {
     userCode.value = fromToken;
-    userCode.readOnly = true;
   } else if (!userCode.value && prefill) {
     userCode.value = prefill;
   }
@@ -786,17 +787,39 @@ function wire() {
   });
 }
 
-async function main() {
-  wire();
-  const token = tokenFromLocation(window.location);
-  if (!token) return show('notoken');
+/** Signed in with `token` (kept in this closure only): pick the session up where it stands, or show the form. */
+async function signIn(token) {
   state.claims = peekClaims(token);
   state.api = createApi(token);
   const claimed = /^\d{8}$/.test(state.claims.user_code ?? '') ? state.claims.user_code : null;
-  const stored = sessionStorage.getItem(STORAGE_KEY);
-  state.userCode = claimed ?? stored;
+  state.userCode = claimed ?? state.userCode ?? sessionStorage.getItem(STORAGE_KEY);
   if (!state.userCode) return showStart();
   await refresh();
+}
+
+/** No token: the page was opened without one, or reloaded (the token is never kept, so a reload signs out). */
+function signedOut() {
+  const reloaded = performance.getEntriesByType('navigation')[0]?.type === 'reload';
+  if (reloaded || sessionStorage.getItem(STORAGE_KEY)) {
+    setText(
+      'notoken-message',
+      'For your security, this page forgets your sign-in when it is reloaded. Go back to your agent app and open ' +
+        'eKYC again: your eKYC continues where you left it.',
+    );
+  }
+  show('notoken');
+}
+
+async function main() {
+  wire();
+  // The agent app may hand a fresh token to the page it already shows (same page, new #token=…): take it too.
+  window.addEventListener('hashchange', () => {
+    const token = takeTokenFromLocation(window);
+    if (token) signIn(token);
+  });
+  const token = takeTokenFromLocation(window);
+  if (!token) return signedOut();
+  await signIn(token);
 }
 
 main();

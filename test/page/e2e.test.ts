@@ -52,14 +52,26 @@ describe('agent eKYC end to end in a real browser', () => {
   /** The page as the agent's backend would open it, with the session's resend cooldown shortened for the test. */
   async function openAs(agent: Agent, device = {}): Promise<Page> {
     const p = await openPage(browser, { scanner: { port: rd.port }, ...device });
+    // Policy is operator-only (an agent token carrying one is refused): the test stands in for an operator, so the
+    // shortened cooldown goes with an admin token in place of the page's own.
+    const admin = await issuer.adminToken();
     await p.route(`${apiUrl}/v1/ekyc`, async (route) => {
       const body = route.request().postDataJSON();
-      await route.continue({ postData: JSON.stringify({ ...body, policy: { resendCooldown: RESEND_COOLDOWN } }) });
+      await route.continue({
+        postData: JSON.stringify({ ...body, policy: { resendCooldown: RESEND_COOLDOWN } }),
+        headers: { ...route.request().headers(), authorization: `Bearer ${admin}` },
+      });
     });
     await p.goto(`${apiUrl}/#token=${await issuer.agentToken(agent.userCode)}`);
     await visible(p, 'start');
     await p.waitForSelector('#location-status.ok');
     return p;
+  }
+
+  /** The agent opens the page again from the agent app: a new document with a fresh token (a reload has none). */
+  async function reopenAs(p: Page, agent: Agent) {
+    await p.goto('about:blank');
+    await p.goto(`${apiUrl}/#token=${await issuer.agentToken(agent.userCode)}`);
   }
 
   /** The user code comes from the agent's token, filled in and read-only; the agent types the rest. */
@@ -116,8 +128,8 @@ describe('agent eKYC end to end in a real browser', () => {
     expect(await p.textContent('#device-status')).toBe('Scanner ready: SIMFP100');
     await screenshot(p, 'e2e-06-fingerprint');
 
-    // A reload resumes on the fingerprint screen and finds the scanner again.
-    await p.reload();
+    // Opened again from the agent app, the page resumes on the fingerprint screen and finds the scanner again.
+    await reopenAs(p, agent);
     await visible(p, 'fingerprint');
     await p.waitForSelector('#capture:not([disabled])');
 
@@ -149,8 +161,8 @@ describe('agent eKYC end to end in a real browser', () => {
     const submitted = h.sim.ledger().filter((e) => e.step === 'biometric' && e.userCode === agent.userCode);
     expect(submitted.map((e) => e.code)).toEqual(['0']);
 
-    // The result stands after a reload, and nothing but the user code was kept in the browser.
-    await p.reload();
+    // The result stands when the page is opened again, and nothing but the user code was kept in the browser.
+    await reopenAs(p, agent);
     await visible(p, 'result');
     expect(await p.evaluate(() => ({ ...sessionStorage, ...localStorage }))).toEqual({
       'ekyc.userCode': agent.userCode,

@@ -20,6 +20,15 @@ async function fillStart(page: Page, overrides: Partial<Record<string, string>> 
   for (const [id, value] of Object.entries(values)) await page.fill(`#${id}`, value);
 }
 
+/**
+ * The agent opens the page again from the agent app (a new document with a fresh `#token=…`): the page keeps no
+ * token, so this, not a reload, is how an agent comes back to a session.
+ */
+async function reopen(page: Page, api: FakeApi) {
+  await page.goto('about:blank');
+  await page.goto(`${api.url}/#token=${TOKEN}`);
+}
+
 async function startSession(page: Page, api: FakeApi) {
   await page.goto(`${api.url}/#token=${TOKEN}`);
   await visible(page, 'start');
@@ -62,6 +71,59 @@ describe('agent page against a fake API', () => {
     await visible(p, 'notoken');
     expect(await p.innerText('#notoken-message')).toMatch(/open eKYC again/);
     expect(api.requests.filter((r) => r.path.startsWith('/v1/'))).toEqual([]);
+  });
+
+  it('takes the token out of the URL at once and keeps it in memory only, and still calls the API with it', async () => {
+    const p = await open();
+    await p.goto(`${api.url}/#token=${TOKEN}`);
+    await visible(p, 'start');
+    const cdp = await p.context().newCDPSession(p);
+    const traces = async () => ({
+      href: await p.evaluate(() => location.href),
+      url: p.url(),
+      // The tab's back/forward list, which the browser also writes to its session files.
+      history: ((await cdp.send('Page.getNavigationHistory')) as { entries: { url: string }[] }).entries.map(
+        (e) => e.url,
+      ),
+      storage: await p.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage })),
+      cookies: await p.evaluate(() => document.cookie),
+    });
+    const atLoad = await traces();
+    expect(atLoad.href).toBe(`${api.url}/`);
+    expect(atLoad.url).toBe(`${api.url}/`);
+    expect(atLoad.history.filter((u) => u.includes(TOKEN) || u.includes('token='))).toEqual([]);
+    expect(atLoad.history.at(-1)).toBe(`${api.url}/`);
+    expect(atLoad.storage.includes(TOKEN)).toBe(false);
+    expect(atLoad.cookies).toBe('');
+
+    // The page still works: the session starts with the token as the bearer, and still nothing holds it.
+    await p.waitForSelector('#location-status.ok');
+    await fillStart(p);
+    await p.click('#start-submit');
+    await visible(p, 'otp');
+    const v1 = api.requests.filter((r) => r.path.startsWith('/v1/'));
+    expect(v1.length).toBeGreaterThan(0);
+    expect(v1.every((r) => r.bearer === TOKEN)).toBe(true);
+    const afterStart = await traces();
+    expect([afterStart.href, ...afterStart.history].some((u) => u.includes('token'))).toBe(false);
+    expect(afterStart.storage.includes(TOKEN)).toBe(false);
+    await cdp.detach();
+  });
+
+  it('after a reload asks the agent to open eKYC again from the agent app, and a fresh #token resumes', async () => {
+    const p = await open();
+    await startSession(p, api);
+    const before = api.requests.length;
+    await p.reload();
+    await visible(p, 'notoken');
+    expect(await p.innerText('#notoken-message')).toMatch(/reloaded.*open eKYC again.*continues where you left it/s);
+    expect(api.requests.slice(before).filter((r) => r.path.startsWith('/v1/'))).toEqual([]);
+    await screenshot(p, 'page-reloaded-signed-out');
+    // The agent app opens the link again in the same tab: a same-document #token=… navigation.
+    await p.goto(`${api.url}/#token=${TOKEN}`);
+    await visible(p, 'otp');
+    expect(await p.textContent('#otp-lead')).toContain('******3210');
+    expect(await p.evaluate(() => location.href)).toBe(`${api.url}/`);
   });
 
   it('checks the start form with the server rules in the page and names each broken field', async () => {
@@ -149,12 +211,12 @@ describe('agent page against a fake API', () => {
     expect(await p.inputValue('#customerId')).toBe('');
   });
 
-  it('shows the mobile hint and the attempts left, and resumes on the OTP screen after a reload', async () => {
+  it('shows the mobile hint and the attempts left, and resumes on the OTP screen when opened again', async () => {
     const p = await open();
     await startSession(p, api);
     expect(await p.textContent('#otp-lead')).toContain('******3210');
     expect(await p.textContent('#otp-attempts')).toBe('3 attempts left for this OTP.');
-    await p.reload();
+    await reopen(p, api);
     await visible(p, 'otp');
     expect(await p.textContent('#otp-lead')).toContain('******3210');
   });
@@ -188,7 +250,7 @@ describe('agent page against a fake API', () => {
     const p = await open();
     await startSession(p, api);
     api.setStage(USER_CODE, 'AWAITING_OTP', { otpExpired: true });
-    await p.reload();
+    await reopen(p, api);
     await visible(p, 'otp');
     expect(await p.textContent('#otp-error')).toMatch(/expired/);
     expect(await p.isDisabled('#otp-submit')).toBe(true);
@@ -220,7 +282,7 @@ describe('agent page against a fake API', () => {
     const p = await open({ scanner });
     await startSession(p, api);
     api.setStage(USER_CODE, 'AWAITING_BIOMETRIC');
-    await p.reload();
+    await reopen(p, api);
     await visible(p, 'fingerprint');
     await p.waitForSelector('#device[data-state="missing"]');
     expect(await p.textContent('#device-status')).toBe('No fingerprint scanner found.');
@@ -241,7 +303,7 @@ describe('agent page against a fake API', () => {
     const p = await open();
     await startSession(p, api);
     api.setStage(USER_CODE, 'AWAITING_BIOMETRIC');
-    await p.reload();
+    await reopen(p, api);
     await visible(p, 'fingerprint');
     await p.waitForSelector('#device[data-state="missing"]');
     expect(await p.textContent('#device-status')).toBe('The scanner is not ready.');
@@ -251,7 +313,7 @@ describe('agent page against a fake API', () => {
     const p = await open();
     await startSession(p, api);
     api.setStage(USER_CODE, 'AWAITING_BIOMETRIC');
-    await p.reload();
+    await reopen(p, api);
     await visible(p, 'fingerprint');
     await p.waitForSelector('#capture:not([disabled])');
     rd.setMode('deviceError');
@@ -270,7 +332,7 @@ describe('agent page against a fake API', () => {
     const p = await open();
     await startSession(p, api);
     api.setStage(USER_CODE, 'AWAITING_BIOMETRIC');
-    await p.reload();
+    await reopen(p, api);
     await visible(p, 'fingerprint');
     await p.waitForSelector('#capture:not([disabled])');
     const before = rd.captures.length;
@@ -294,7 +356,7 @@ describe('agent page against a fake API', () => {
     const p = await open();
     await startSession(p, api);
     api.setStage(USER_CODE, 'AWAITING_BIOMETRIC');
-    await p.reload();
+    await reopen(p, api);
     await visible(p, 'fingerprint');
     await p.waitForSelector('#capture:not([disabled])');
     await p.click('#capture');
@@ -318,7 +380,7 @@ describe('agent page against a fake API', () => {
     api.setStage(USER_CODE, 'FAILED', {
       lastError: { code: 'OTP_ATTEMPTS_EXHAUSTED', message: 'every OTP attempt was used' },
     });
-    await p.reload();
+    await reopen(p, api);
     await visible(p, 'result');
     expect(await p.textContent('#result-title')).toBe('eKYC did not go through');
     expect(await p.textContent('#result-text')).toBe('Every OTP attempt was used.');
@@ -328,14 +390,14 @@ describe('agent page against a fake API', () => {
     await screenshot(p, 'page-result-failed');
   });
 
-  it('resumes on the fingerprint screen, and on the result, after a reload', async () => {
+  it('resumes on the fingerprint screen, and on the result, when opened again', async () => {
     const p = await open();
     await startSession(p, api);
     api.setStage(USER_CODE, 'AWAITING_BIOMETRIC');
-    await p.reload();
+    await reopen(p, api);
     await visible(p, 'fingerprint');
     api.setStage(USER_CODE, 'COMPLETED', { completedAt: new Date().toISOString() });
-    await p.reload();
+    await reopen(p, api);
     await visible(p, 'result');
     expect(await p.textContent('#result-title')).toBe('eKYC completed');
   });
@@ -344,7 +406,7 @@ describe('agent page against a fake API', () => {
     const p = await open();
     await startSession(p, api);
     api.revokedTokens.add(TOKEN);
-    await p.reload();
+    await reopen(p, api);
     await visible(p, 'notoken');
     expect(await p.innerText('#notoken-message')).toMatch(/expired/);
   });

@@ -37,7 +37,8 @@ export class FakeApi {
   readonly sessions = new Map<string, FakeSession>();
   /** Tokens the fake refuses with 401. Any other bearer token is accepted. */
   readonly revokedTokens = new Set<string>();
-  readonly requests: { method: string; path: string }[] = [];
+  /** Every request, with the bearer token it carried (if any). */
+  readonly requests: { method: string; path: string; bearer?: string }[] = [];
   /** How many of the next biometric submissions Eko "rejects" whatever the capture. */
   rejectBiometrics = 0;
   private otpCounter = 100000;
@@ -84,10 +85,10 @@ export class FakeApi {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
-    this.requests.push({ method: req.method ?? '', path: url.pathname });
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    this.requests.push({ method: req.method ?? '', path: url.pathname, ...(token ? { bearer: token } : {}) });
     try {
       if (!url.pathname.startsWith('/v1/')) return await this.serveStatic(url.pathname, res);
-      const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
       if (!token || this.revokedTokens.has(token)) {
         return send(res, 401, problem(401, 'UNAUTHORIZED', 'A valid bearer token is required'));
       }
