@@ -1,9 +1,17 @@
 // The privacy net of tracing: every finished span passes through here before any exporter sees it. Attributes are
 // kept by name only (an allowlist, so nothing new leaks by default), and free text (names, status messages,
 // exception messages and stacks) gets the logs' PII masking. The workflow span sink merges the whole WorkflowInfo
-// into its spans' attributes; this is where that is cut back to ids.
-import type { Context } from '@opentelemetry/api';
+// into its spans' attributes; this is where that is cut back to ids. And what a caller sends along with its trace
+// context (W3C `tracestate`, baggage) never travels on: Temporal keeps the propagated context in plain headers.
+import {
+  trace,
+  type Context,
+  type TextMapGetter,
+  type TextMapPropagator,
+  type TextMapSetter,
+} from '@opentelemetry/api';
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace-base';
 import { scrubText } from './logger.js';
 
@@ -100,5 +108,39 @@ export class RedactingSpanProcessor implements SpanProcessor {
 
   shutdown(): Promise<void> {
     return this.next.shutdown();
+  }
+}
+
+const TRACEPARENT = 'traceparent';
+
+/**
+ * W3C trace context, `traceparent` only. The OpenTelemetry interceptors store the propagated context in a Temporal
+ * header (`_tracer-data`), which the payload codec does not encrypt, so it rests in plain text in history; a caller's
+ * `tracestate` is free text of the caller's choosing (vendor data, even secrets) and must not get there. Extracting
+ * drops it, so the API's request span (and every span and header after it) carries none; injecting writes
+ * `traceparent` alone, should a state come from anywhere else. Baggage is not propagated at all.
+ */
+export class TraceparentOnlyPropagator implements TextMapPropagator {
+  private readonly w3c = new W3CTraceContextPropagator();
+
+  inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
+    const fields: Record<string, string> = {};
+    this.w3c.inject(context, fields, {
+      set: (c, key, value) => {
+        (c as Record<string, string>)[key] = value;
+      },
+    });
+    if (fields[TRACEPARENT] !== undefined) setter.set(carrier, TRACEPARENT, fields[TRACEPARENT]);
+  }
+
+  extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+    const extracted = this.w3c.extract(context, carrier, getter);
+    const spanContext = trace.getSpanContext(extracted);
+    if (!spanContext || spanContext === trace.getSpanContext(context) || !spanContext.traceState) return extracted;
+    return trace.setSpanContext(extracted, { ...spanContext, traceState: undefined });
+  }
+
+  fields(): string[] {
+    return [TRACEPARENT];
   }
 }

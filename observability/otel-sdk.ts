@@ -1,9 +1,9 @@
 // The OpenTelemetry SDK of one process (./tracing.ts loads this module only when tracing is on): a tracer provider
-// with the W3C trace-context propagator and an AsyncLocalStorage context manager, the privacy net in front of a
-// batching processor, and an OTLP/HTTP or stderr exporter.
+// with the W3C trace-context propagator (`traceparent` only) and an AsyncLocalStorage context manager, the privacy
+// net in front of a batching processor, and an OTLP/HTTP or stderr exporter.
 import { context, diag, DiagLogLevel, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { ExportResultCode, W3CTraceContextPropagator, type ExportResult } from '@opentelemetry/core';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
 import {
@@ -19,7 +19,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { TracingConfig } from '../config/index.js';
-import { RedactingSpanProcessor } from './otel-privacy.js';
+import { RedactingSpanProcessor, TraceparentOnlyPropagator } from './otel-privacy.js';
 import { SHUTDOWN_TIMEOUT_MS, TRACER_NAME, type StartTracingOptions, type Tracing } from './tracing.js';
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
@@ -43,10 +43,10 @@ export function createTracing(config: TracingConfig, options: StartTracingOption
       { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
     );
   }
-  // Trace context only: W3C baggage from callers is not carried into Temporal headers.
+  // `traceparent` only: a caller's `tracestate` and baggage are not carried into Temporal headers (plain in history).
   provider.register({
     contextManager: new AsyncLocalStorageContextManager(),
-    propagator: new W3CTraceContextPropagator(),
+    propagator: new TraceparentOnlyPropagator(),
   });
   return {
     tracer: provider.getTracer(TRACER_NAME),

@@ -1,9 +1,16 @@
 // The privacy net every span passes before an exporter: attributes by allowlist, free text masked like the logs.
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import {
+  defaultTextMapGetter,
+  defaultTextMapSetter,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
 import { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
-import { RedactingSpanProcessor, redactSpan } from '../../observability/otel-privacy.js';
+import { RedactingSpanProcessor, redactSpan, TraceparentOnlyPropagator } from '../../observability/otel-privacy.js';
 import { syntheticAadhaar, syntheticMobile } from '../sim/eko-fixtures.js';
 
 function span(patch: Partial<ReadableSpan> = {}): ReadableSpan {
@@ -114,5 +121,47 @@ describe('span redaction', () => {
       original.endTime,
       original.parentSpanId,
     ]);
+  });
+});
+
+describe('trace context propagation', () => {
+  const propagator = new TraceparentOnlyPropagator();
+  const traceparent = `00-${'a1'.repeat(16)}-${'b2'.repeat(8)}-01`;
+
+  it("continues a caller's traceparent but drops its tracestate", () => {
+    const context = propagator.extract(
+      ROOT_CONTEXT,
+      { traceparent, tracestate: 'vendor=secret-value', baggage: 'user=someone' },
+      defaultTextMapGetter,
+    );
+    const span = trace.getSpanContext(context)!;
+    expect(span).toMatchObject({ traceId: 'a1'.repeat(16), spanId: 'b2'.repeat(8), traceFlags: 1, isRemote: true });
+    expect(span.traceState).toBeUndefined();
+    const carrier: Record<string, string> = {};
+    propagator.inject(context, carrier, defaultTextMapSetter);
+    expect(carrier).toEqual({ traceparent });
+    expect(propagator.fields()).toEqual(['traceparent']);
+  });
+
+  it('writes traceparent alone even for a context that carries a trace state', () => {
+    const withState = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: 'c3'.repeat(16),
+      spanId: 'd4'.repeat(8),
+      traceFlags: 1,
+      traceState: {
+        get: () => 'secret',
+        set: (() => undefined) as never,
+        unset: (() => undefined) as never,
+        serialize: () => 'vendor=secret',
+      },
+    });
+    const carrier: Record<string, string> = {};
+    propagator.inject(withState, carrier, defaultTextMapSetter);
+    expect(Object.keys(carrier)).toEqual(['traceparent']);
+    expect(JSON.stringify(carrier)).not.toContain('secret');
+  });
+
+  it('leaves a context without a traceparent as it was', () => {
+    expect(propagator.extract(ROOT_CONTEXT, { tracestate: 'vendor=x' }, defaultTextMapGetter)).toBe(ROOT_CONTEXT);
   });
 });

@@ -17,6 +17,7 @@ import { bundleWorkflows } from '../../worker/bundle.js';
 import { createEkycWorker } from '../../worker/worker.js';
 import { ekycInput, newAgent, pidData, startSim, type Agent } from '../sim/eko-fixtures.js';
 import { createTestIssuer, type TestIssuer } from '../support/jwt.js';
+import { historyViaCli, leakedSecrets, payloadsIn } from '../privacy/support.js';
 import { connectClient, HISTORIES_DIR, testDataConverter } from '../workflows/harness.js';
 import {
   OtlpReceiver,
@@ -305,6 +306,23 @@ describe('tracing on (OTLP/HTTP)', () => {
       'eko.outcome': 'ok',
     });
     await client.workflow.getHandle(workflowIdFor(agent.userCode)).cancel();
+  });
+
+  it("keeps a caller's tracestate and baggage out of the history (Temporal headers are not encrypted); traceparent travels", async () => {
+    const traceId = hex(16);
+    const vendorSecret = `s3cr3t${hex(8)}`;
+    const { agent } = await completeSession(stack, () => ({
+      traceparent: `00-${traceId}-${hex(8)}-01`,
+      tracestate: `vendor=${vendorSecret},other=x${vendorSecret}`,
+      baggage: `userId=b${vendorSecret}`,
+    }));
+    // As an operator without the codec reads it: `temporal workflow show --output json`, every payload decoded.
+    const json = await historyViaCli(workflowIdFor(agent.userCode));
+    const payloads = payloadsIn(JSON.parse(json)).map((p) => p.payload);
+    expect(leakedSecrets(json, payloads, { traceparent: traceId })).toEqual(['traceparent']);
+    expect(
+      leakedSecrets(json, payloads, { tracestate: vendorSecret, tracestateKey: 'vendor=', baggage: 'userId=' }),
+    ).toEqual([]);
   });
 
   it('records a traced session whose history replays on the workflow code without tracing (tracing can be switched off)', async () => {
