@@ -54,7 +54,10 @@ export interface DevStackUrls {
 
 export interface DevStack {
   urls: DevStackUrls;
-  /** A dev token with every scope (ekyc:admin ekyc:ops), signed by the stack's own dev key. */
+  /**
+   * The operator's dev token (ekyc:admin ekyc:ops, 12 h) for the CLI and the codec server's /session, signed by the
+   * stack's own dev key. Printed on stdout only; never in a URL.
+   */
   devToken: string;
   dataDir: string;
   stop(): Promise<void>;
@@ -78,16 +81,25 @@ export function mintDevToken(
   privateKey: KeyObject,
   scope: string,
   extra: Record<string, string> = {},
+  { subject = 'dev-operator', lifetime = '12h' }: { subject?: string; lifetime?: string } = {},
 ): Promise<string> {
   return new SignJWT({ scope, ...extra })
     .setProtectedHeader({ alg: 'ES256' })
     .setIssuer(DEV_JWT_ISSUER)
     .setAudience(DEV_JWT_AUDIENCE)
-    .setSubject('dev-operator')
+    .setSubject(subject)
     .setIssuedAt()
-    .setExpirationTime('12h')
+    .setExpirationTime(lifetime)
     .sign(privateKey);
 }
+
+/**
+ * The agent page's token: it travels in the page URL (which the browser may still write to its History before the
+ * page takes it out), so it is short-lived and has no ekyc:ops (the codec server would decrypt every payload for
+ * it). ekyc:admin, because the dev page onboards whichever user code is typed into it (the Eko simulator registers
+ * any); a real agent app hands an ekyc:agent token for its own agent instead.
+ */
+export const DEV_PAGE_TOKEN = { scope: 'ekyc:admin', lifetime: '1h', subject: 'dev-agent-page' } as const;
 
 function temporalPorts(env: Env): { port: number; uiPort: number } {
   const address = env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
@@ -213,11 +225,12 @@ export async function startDevStack(
     stops.push({ name: 'api', stop: () => api.close() });
 
     const devToken = await mintDevToken(jwtKey.privateKey, 'ekyc:admin ekyc:ops');
+    const pageToken = await mintDevToken(jwtKey.privateKey, DEV_PAGE_TOKEN.scope, {}, DEV_PAGE_TOKEN);
     return {
       dataDir,
       devToken,
       urls: {
-        agentPage: `${api.url}/#token=${devToken}`,
+        agentPage: `${api.url}/#token=${pageToken}`,
         api: api.url,
         temporalUi: temporal.uiUrl,
         temporal: temporal.address,
@@ -242,12 +255,14 @@ export async function runDevCommand(env: Env = process.env): Promise<void> {
     [
       '',
       'fingpay-ekyc local stack is up:',
-      `  agent page     ${stack.urls.agentPage.replace(/#token=.*/, '#token=<dev token>')}`,
+      `  agent page     ${stack.urls.agentPage.replace(/#token=.*/, '#token=<page token>')}`,
       `  Temporal UI    ${stack.urls.temporalUi ?? '(headless)'}`,
       `  codec server   ${stack.urls.codecServer}`,
       `  API            ${stack.urls.api}`,
       stack.urls.ekoSimulator ? `  Eko simulator  ${stack.urls.ekoSimulator}` : '  Eko            EKO_BASE_URL',
-      '  The dev token (ekyc:admin ekyc:ops) is in the JSON on stdout. Ctrl-C stops everything.',
+      '  The agent page link (in the JSON on stdout) carries an ekyc:admin token valid for 1 h: start again for a',
+      '  fresh one. The dev token (ekyc:admin ekyc:ops), for the CLI and the codec server, is in the JSON only.',
+      '  Ctrl-C stops everything.',
       '',
     ].join('\n'),
   );

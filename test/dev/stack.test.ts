@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { decodeJwt } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../dev/ports.js';
 import { findTemporalCli } from '../../dev/temporal-server.js';
@@ -163,6 +164,30 @@ describe('ekyc dev', () => {
 
       const status = cli(['status', '--user-code', agent.userCode], cliEnv);
       expect(status.json.stage).toBe('COMPLETED');
+
+      // The page URL carries a short-lived token without ekyc:ops; the operator's dev token is only on stdout.
+      const pageToken = new URL(urls.agentPage!).hash.replace(/^#token=/, '');
+      const pageClaims = decodeJwt(pageToken);
+      expect(String(pageClaims.scope).split(' ')).not.toContain('ekyc:ops');
+      expect(pageClaims.exp! - pageClaims.iat!).toBeLessThanOrEqual(3600);
+      expect(pageClaims.exp! * 1000).toBeLessThanOrEqual(Date.now() + 3600_000 + 5_000);
+      expect(pageToken).not.toBe(first.out.devToken);
+      expect(String(decodeJwt(first.out.devToken).scope).split(' ')).toContain('ekyc:ops');
+      expect(first.stderr().includes(pageToken) || first.stderr().includes(first.out.devToken)).toBe(false);
+      const withToken = (token: string) => ({ Authorization: `Bearer ${token}` });
+      // It is enough for the page: it reads the session the CLI completed (a dev page onboards any user code)…
+      const seen = await fetch(`${urls.api}/v1/ekyc/${agent.userCode}`, { headers: withToken(pageToken) });
+      expect(seen.status).toBe(200);
+      expect(((await seen.json()) as { stage: string }).stage).toBe('COMPLETED');
+      // …but the codec server decrypts nothing for it; the dev token it does.
+      const decode = (token: string) =>
+        fetch(`${urls.codecServer}/decode`, {
+          method: 'POST',
+          headers: { ...withToken(token), 'Content-Type': 'application/json' },
+          body: JSON.stringify({ payloads: [] }),
+        });
+      expect((await decode(pageToken)).status).toBe(403);
+      expect((await decode(first.out.devToken)).status).toBe(200);
 
       // The worker's Prometheus endpoint counts the session and its Eko calls (a histogram by its _count: the first
       // bucket's line holds only the calls faster than its bound).
