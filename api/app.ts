@@ -2,6 +2,7 @@
 // a bearer JWT: an `ekyc:agent` token acts on its own `user_code` only, an `ekyc:admin` token on any session.
 import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import Fastify, {
   LogController,
@@ -25,10 +26,18 @@ import type { EkycClient, StepOptions } from '../client/index.js';
 import { EkycClientError } from '../client/errors.js';
 import type { EkycInput, UpdateOutcome } from '../common/domain.js';
 import { ValidationError } from '../common/validation.js';
-import type { JwtConfig } from '../config/index.js';
+import type { ApiRateLimits, JwtConfig } from '../config/index.js';
 import { traceRequests } from '../observability/otel-http.js';
 import { createApiMetrics, resultLabel, type ApiMetrics } from './metrics.js';
-import { ForbiddenError, notAcceptedProblem, problem, problemFor, sendProblem, validationProblem } from './problems.js';
+import {
+  ForbiddenError,
+  RateLimitedError,
+  notAcceptedProblem,
+  problem,
+  problemFor,
+  sendProblem,
+  validationProblem,
+} from './problems.js';
 import * as schemas from './schemas.js';
 
 /** What the API needs of the client library (tests may hand in a stand-in). */
@@ -48,7 +57,13 @@ export interface ApiOptions {
   now?: () => number;
   /** OpenTelemetry: a server span per /v1 request, active while the client's Temporal calls run. */
   tracer?: Tracer;
+  /** Per-IP and per-agent request budgets on /v1 (EKYC_API_RATE_LIMIT_*); absent: none (the processes pass them). */
+  rateLimits?: ApiRateLimits;
+  /** Fastify's trustProxy, for the client IP behind a reverse proxy (EKYC_API_TRUST_PROXY). */
+  trustProxy?: false | string[];
 }
+
+const RATE_WINDOW_MS = 60_000;
 
 // Small JSON bodies everywhere except the biometric route, whose PidData may reach 200,000 characters.
 export const BODY_LIMIT_BYTES = 16 * 1024;
@@ -93,7 +108,10 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     // Reject unknown fields and wrong types rather than strip or coerce them.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
     return503OnClosing: true,
+    ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
   });
+  // Budgets are checked by hand in the /v1 hooks below (per IP before the token, per agent after it).
+  app.register(fastifyRateLimit, { global: false });
 
   // An empty JSON body (a bodiless POST with a JSON content type) reads as no body.
   const defaultJson = app.getDefaultJsonParser('error', 'error');
@@ -171,7 +189,25 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     async (v1) => {
       // First, so that a request refused by authentication has its span too.
       if (options.tracer) traceRequests(v1, options.tracer);
+      const limits = options.rateLimits;
+      const limiter = (max: number, key: (request: FastifyRequest) => string | undefined, scope: 'ip' | 'agent') => {
+        if (!max) return async () => undefined;
+        const check = v1.createRateLimit({
+          max,
+          timeWindow: RATE_WINDOW_MS,
+          keyGenerator: (request) => `${scope}:${key(request)}`,
+        });
+        return async (request: FastifyRequest) => {
+          if (key(request) === undefined) return;
+          const verdict = await check(request);
+          if (!verdict.isAllowed && verdict.isExceeded) throw new RateLimitedError(scope, verdict.ttlInSeconds);
+        };
+      };
+      // Per client IP, before the token is even verified; per agent (user code), whoever acts for it.
+      const perIp = limiter(limits?.perIpPerMinute ?? 0, (request) => request.ip, 'ip');
+      const perAgent = limiter(limits?.perAgentPerMinute ?? 0, (request) => sessionUserCode(request), 'agent');
       v1.addHook('onRequest', async (request) => {
+        await perIp(request);
         const token = bearerToken(request.headers.authorization);
         if (!token) throw new TokenError('missing', 'a bearer token is required');
         request.token = await verify(token);
@@ -179,8 +215,8 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       // After validation, so the user code in a body has been checked before it is compared.
       v1.addHook('preHandler', async (request) => {
         const body = request.body as Partial<EkycInput> | undefined;
-        const userCode = (request.params as Partial<UserCodeParams>).userCode ?? body?.userCode;
-        authorize(request.token!, userCode, body?.policy !== undefined);
+        authorize(request.token!, sessionUserCode(request), body?.policy !== undefined);
+        await perAgent(request);
       });
 
       /** Runs one session step and counts its result. */
@@ -316,6 +352,14 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   );
 
   return app;
+}
+
+/** The agent a /v1 request is about: the path's user code, else the start body's (validated by then). */
+function sessionUserCode(request: FastifyRequest): string | undefined {
+  const fromPath = (request.params as Partial<UserCodeParams> | undefined)?.userCode;
+  const fromBody = (request.body as Partial<EkycInput> | undefined)?.userCode;
+  const userCode = fromPath ?? fromBody;
+  return typeof userCode === 'string' ? userCode : undefined;
 }
 
 function stepOptions(request: FastifyRequest): StepOptions {

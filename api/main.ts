@@ -51,6 +51,8 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
     logger: options.logger,
     metrics: createApiMetrics(registry),
     publicDir: options.publicDir,
+    rateLimits: options.api.rateLimits,
+    trustProxy: options.api.trustProxy,
     ...(options.tracing ? { tracer: options.tracing.tracer } : {}),
   });
   try {

@@ -52,6 +52,19 @@ export class ForbiddenError extends Error {
   }
 }
 
+/** Over a per-IP or per-agent request budget (api/app.ts): 429 with Retry-After. */
+export class RateLimitedError extends Error {
+  constructor(
+    readonly scope: 'ip' | 'agent',
+    readonly retryAfterSeconds: number,
+  ) {
+    super(
+      `too many requests ${scope === 'ip' ? 'from this address' : 'for this agent'}; retry in ${retryAfterSeconds}s`,
+    );
+    this.name = 'RateLimitedError';
+  }
+}
+
 export function validationProblem(errors: FieldError[]): Problem {
   return problem(400, 'VALIDATION', 'The request is not valid', {
     detail: errors.map((e) => `${e.field}: ${e.rule}`).join('; '),
@@ -73,6 +86,12 @@ export function problemFor(err: unknown): ProblemResponse | null {
     return {
       problem: problem(401, 'UNAUTHORIZED', 'A valid bearer token is required', { detail: err.message }),
       headers: { 'www-authenticate': `Bearer realm="ekyc"${error}` },
+    };
+  }
+  if (err instanceof RateLimitedError) {
+    return {
+      problem: problem(429, 'RATE_LIMITED', 'Too many requests', { detail: err.message }),
+      headers: { 'retry-after': String(Math.max(1, err.retryAfterSeconds)) },
     };
   }
   if (err instanceof ForbiddenError) {

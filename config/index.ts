@@ -277,7 +277,35 @@ export interface ApiConfig {
   port: number;
   jwt: JwtConfig;
   temporalTimeoutMs: number;
+  rateLimits: ApiRateLimits;
+  /** Fastify's trustProxy: false, or the reverse proxies' addresses/CIDRs (for the client IP). */
+  trustProxy: false | string[];
 }
+
+/** Requests per minute on /v1, per client IP and per agent (0 turns one off). Kept per API process. */
+export interface ApiRateLimits {
+  perIpPerMinute: number;
+  perAgentPerMinute: number;
+}
+// Generous: many agents can share one carrier-NAT address, and the page polls each second while a step runs. The
+// OTP guess bound does not rest on these (workflows/otp-quota.ts does that); they stop floods.
+export const DEFAULT_API_RATE_LIMITS: ApiRateLimits = { perIpPerMinute: 600, perAgentPerMinute: 120 };
+
+const trustProxySchema = z
+  .string()
+  .max(1000)
+  .optional()
+  .transform((v, ctx): false | string[] => {
+    const value = v?.trim();
+    if (!value || value === 'false') return false;
+    const entries = value.split(',').map((e) => e.trim());
+    if (entries.every((e) => /^[0-9A-Fa-f.:]{2,45}(\/\d{1,3})?$/.test(e))) return entries;
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be false or comma-separated addresses or CIDRs of your reverse proxies',
+    });
+    return z.NEVER;
+  });
 
 /** Bearer-token verification shared by `ekyc api` and `ekyc codec-server` (auth/jwt.ts builds the verifier). */
 export function loadJwtConfig(env: Env): JwtConfig {
@@ -323,6 +351,19 @@ export function loadApiConfig(env: Env): ApiConfig {
     port: read(env, 'EKYC_API_PORT', intIn(0, 65_535, 8080)),
     jwt: loadJwtConfig(env),
     temporalTimeoutMs: loadTemporalCallTimeoutMs(env),
+    rateLimits: {
+      perIpPerMinute: read(
+        env,
+        'EKYC_API_RATE_LIMIT_PER_IP',
+        intIn(0, 1_000_000, DEFAULT_API_RATE_LIMITS.perIpPerMinute),
+      ),
+      perAgentPerMinute: read(
+        env,
+        'EKYC_API_RATE_LIMIT_PER_AGENT',
+        intIn(0, 100_000, DEFAULT_API_RATE_LIMITS.perAgentPerMinute),
+      ),
+    },
+    trustProxy: read(env, 'EKYC_API_TRUST_PROXY', trustProxySchema),
   };
 }
 

@@ -151,6 +151,27 @@ export const VARIABLES: VariableDoc[] = [
     usedBy: ['api', 'dev'],
   },
   {
+    name: 'EKYC_API_RATE_LIMIT_PER_IP',
+    meaning:
+      '`/v1` requests per minute from one client IP (before the token is checked); beyond it 429 `RATE_LIMITED` with `Retry-After`; 0 = off. Per API process',
+    default: '`600`',
+    usedBy: ['api', 'dev'],
+  },
+  {
+    name: 'EKYC_API_RATE_LIMIT_PER_AGENT',
+    meaning:
+      '`/v1` requests per minute for one agent (user code), whoever sends them; beyond it 429 `RATE_LIMITED` with `Retry-After`; 0 = off. Per API process',
+    default: '`120`',
+    usedBy: ['api', 'dev'],
+  },
+  {
+    name: 'EKYC_API_TRUST_PROXY',
+    meaning:
+      'behind a reverse proxy: its addresses or CIDRs (comma-separated), so the client IP (rate limits) comes from `X-Forwarded-For` set by them; `false` trusts none',
+    default: '`false`',
+    usedBy: ['api', 'dev'],
+  },
+  {
     name: 'EKYC_JWT_JWKS_URL',
     meaning: "JWKS URL of the bearer tokens' issuer (API and codec server)",
     default: 'this or `EKYC_JWT_PUBLIC_KEY` (`ekyc dev`: its own dev key)',
