@@ -11,6 +11,7 @@ import { ekoConfigFor, newAgent, startSim } from '../sim/eko-fixtures.js';
 import {
   cancelAndWait,
   connectClient,
+  recordHistory,
   startEkyc,
   startWorker,
   waitForStage,
@@ -55,6 +56,7 @@ describe('the OTP quota across sessions of one agent', () => {
     // The ledger times Eko's receipt of each call, a little after its reservation: without the quota it would be ~0.
     expect(b - a).toBeGreaterThanOrEqual(3_000);
     await cancelAndWait(second);
+    await recordHistory(second, 'otp-quota-restart-waits-cooldown');
   });
 
   it('refuses a resend beyond the hourly cap, and a restarted session fails with OTP_SEND_LIMIT_REACHED without sending', async () => {
@@ -75,6 +77,8 @@ describe('the OTP quota across sessions of one agent', () => {
     const ended = await waitForStatus(second, (s) => s.stage === 'FAILED', 'FAILED');
     expect(ended.lastError?.code).toBe('OTP_SEND_LIMIT_REACHED');
     expect(sends(agent.userCode)).toHaveLength(2);
+    await recordHistory(first, 'otp-quota-resend-refused');
+    await recordHistory(second, 'otp-quota-restart-refused');
 
     // The quota is an ordinary workflow ops can query: when the agent's sends happened, nothing else.
     const quota = await client.workflow.getHandle(otpQuotaWorkflowIdFor(agent.userCode)).query(otpQuotaQuery);

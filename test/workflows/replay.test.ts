@@ -40,6 +40,10 @@ describe('replay of recorded histories', () => {
       'eko-unavailable-then-retry',
       'crash-while-awaiting-otp',
       'crash-mid-biometric',
+      // With the agent-wide OTP quota (patched 'otp-send-quota'); the ones above predate it.
+      'otp-quota-restart-waits-cooldown',
+      'otp-quota-resend-refused',
+      'otp-quota-restart-refused',
     ]) {
       expect(fixtures).toContain(`${name}.json`);
     }
