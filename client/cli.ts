@@ -47,7 +47,7 @@ export function buildProgram(): Command {
     .command('otp')
     .description('submit the OTP (submitOtp update)')
     .addOption(userCode)
-    .requiredOption('--otp <otp>', 'the 6-digit OTP')
+    .requiredOption('--otp <otp>', 'the 6-digit OTP; - reads it from stdin (one line), keeping it off the command line')
     .action(run(async (o) => (await import('./commands.js')).otpCommand(o)));
   program
     .command('resend-otp')

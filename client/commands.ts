@@ -1,7 +1,8 @@
 // The session commands of the `ekyc` CLI: each reads its configuration from the environment once, makes one
-// client-library call and returns one JSON-able object (client/cli.ts prints it). Secrets never come from argv:
-// the Aadhaar number and the PidData are read from a file or stdin.
+// client-library call and returns one JSON-able object (client/cli.ts prints it). Secrets need not come from argv:
+// the Aadhaar number and the PidData are read from a file or stdin, and the OTP from stdin with `--otp -`.
 import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import type { EkycInput, EkycPolicy, UpdateOutcome } from '../common/domain.js';
 import { validateBiometricArg, validateEkycInput, validateOtpArg, ValidationError } from '../common/validation.js';
 import {
@@ -53,6 +54,21 @@ async function readSecretFile(file: string, field: string): Promise<string> {
   }
 }
 
+/** The first line of stdin, trimmed: `--otp -` keeps the OTP out of argv (ps, shell history, audit logs). */
+async function readStdinLine(field: string): Promise<string> {
+  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
+  try {
+    for await (const line of lines) return line.trim();
+    return '';
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ValidationError([{ field, rule: `could not be read from stdin (${code})` }]);
+  } finally {
+    lines.close();
+    process.stdin.destroy();
+  }
+}
+
 function parsePolicy(text: string | undefined): Partial<EkycPolicy> | undefined {
   if (text === undefined) return undefined;
   try {
@@ -86,8 +102,9 @@ export async function startCommand(o: Options) {
 
 export async function otpCommand(o: Options) {
   validateUserCode(o.userCode);
-  validateOtpArg({ otp: o.otp });
-  return withClient(async (client) => outcome(await client.submitOtp(o.userCode, o.otp)));
+  const otp = o.otp === '-' ? await readStdinLine('otp') : o.otp;
+  validateOtpArg({ otp });
+  return withClient(async (client) => outcome(await client.submitOtp(o.userCode, otp)));
 }
 
 export async function resendOtpCommand(o: Options) {

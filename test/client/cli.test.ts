@@ -147,6 +147,36 @@ describe('ekyc otp, resend-otp, biometric, status, cancel', () => {
     expect(ok.json).toMatchObject({ accepted: true, stage: 'AWAITING_BIOMETRIC' });
   });
 
+  it('otp --otp - reads the OTP from stdin (one line, trimmed), so it never appears on the command line', async () => {
+    const agent = h.newAgent();
+    await started(agent);
+    const right = h.sim.currentOtp(agent.userCode)!;
+    const wrongOtp = right === '000000' ? '111111' : '000000';
+    const wrong = await ekyc(['otp', '--user-code', agent.userCode, '--otp', '-'], { input: `${wrongOtp}\n` });
+    expect(wrong.code).toBe(3);
+    expect(wrong.json).toMatchObject({ accepted: false, stage: 'AWAITING_OTP', attemptsLeft: 2 });
+    // Only the first line counts; surrounding blanks and a Windows line end are trimmed.
+    const ok = await ekyc(['otp', '--user-code', agent.userCode, '--otp', '-'], { input: `  ${right} \r\nignored\n` });
+    expect(ok.code).toBe(0);
+    expect(ok.json).toMatchObject({ accepted: true, stage: 'AWAITING_BIOMETRIC' });
+    for (const run of [wrong, ok]) expect(run.stdout.includes(right) || run.stderr.includes(right)).toBe(false);
+  });
+
+  it('otp --otp - with nothing or a malformed OTP on stdin exits 2 naming otp, without echoing it', async () => {
+    for (const input of ['', '12a45\n']) {
+      const run = await ekyc(['otp', '--user-code', syntheticUserCode(), '--otp', '-'], { input });
+      expect(run.code).toBe(2);
+      expect(run.json.error).toMatchObject({ code: 'VALIDATION', errors: [{ field: 'otp', rule: RULES.otp }] });
+      expect(run.stdout + run.stderr).not.toContain('12a45');
+    }
+  });
+
+  it('says in its help that --otp - reads the OTP from stdin', async () => {
+    const run = await ekyc(['otp', '--help']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/--otp <otp>\s+the 6-digit OTP; - reads it from stdin/);
+  });
+
   it('biometric --pid-file completes the session', async () => {
     const agent = h.newAgent();
     await started(agent);
