@@ -19,6 +19,7 @@ import { createLogger } from '../observability/logger.js';
 import { startTracing } from '../observability/tracing.js';
 import { printJson } from '../client/output.js';
 import { installRuntime } from './runtime.js';
+import { checkSearchAttributes } from './search-attributes.js';
 import { createEkycWorker } from './worker.js';
 
 export async function runWorkerCommand(env: Env = process.env): Promise<void> {
@@ -36,6 +37,7 @@ export async function runWorkerCommand(env: Env = process.env): Promise<void> {
   const tracing = await startTracing(tracingConfig, { logger });
   const connection = await NativeConnection.connect(temporal.connection);
   try {
+    await checkSearchAttributes(connection, temporal.namespace, (message) => logger.warn(message));
     const identity = `ekyc-worker-${process.pid}@${hostname()}`;
     const worker = await createEkycWorker({
       connection,
