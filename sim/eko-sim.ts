@@ -1,6 +1,7 @@
 // A faithful Eko eKYC simulator on loopback (fastify). It checks what Eko checks — route and method (404/405),
 // content type (415), developer_key and a fresh secret-key (403) — then injects scripted or random faults, then
-// answers per shared/eko/API.md (eko-ekyc.ts). Test endpoints under /__sim/ answer loopback clients only.
+// answers per shared/eko/API.md (eko-ekyc.ts). Test endpoints under /__sim/ answer loopback clients only, and only
+// for a loopback Host header (no DNS rebinding from a developer's browser).
 import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, timingSafeEqual } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { Socket } from 'node:net';
@@ -61,6 +62,16 @@ const HANG_MAX_MS = 150_000;
 export function isLoopbackAddress(address: string | undefined): boolean {
   if (!address) return false;
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address) || address === '::1' || /^::ffff:127\./i.test(address);
+}
+
+/**
+ * Whether an HTTP `Host` header names this machine by a loopback name: `localhost`, `127.x.x.x` or `[::1]`, with an
+ * optional port. A page on another site that rebinds its own name to 127.0.0.1 (DNS rebinding) still sends its own
+ * name here, so it gets nothing, although its requests do arrive from a loopback address.
+ */
+export function isLoopbackHost(host: string | undefined): boolean {
+  if (!host) return false;
+  return /^(?:localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])(?::\d{1,5})?$/i.test(host);
 }
 
 function loadPrivateKey(options: EkoSimulatorOptions): KeyObject {
@@ -222,6 +233,11 @@ export class EkoSimulator {
         test.addHook('onRequest', async (request, reply) => {
           if (!isLoopbackAddress(request.socket.remoteAddress)) {
             await reply.code(403).send({ error: 'the /__sim/ endpoints answer loopback clients only' });
+          } else if (!isLoopbackHost(request.headers.host)) {
+            // A browser page of another site, rebound to 127.0.0.1, must not read the OTPs.
+            await reply
+              .code(403)
+              .send({ error: 'the /__sim/ endpoints answer Host: localhost, 127.0.0.1 or [::1] only' });
           }
         });
         this.testRoutes(test);

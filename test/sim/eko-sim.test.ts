@@ -4,7 +4,8 @@ import { constants, createHmac, createPublicKey, generateKeyPairSync, publicEncr
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EkoSimulator, isLoopbackAddress } from '../../sim/eko-sim.js';
+import { request as httpRequest } from 'node:http';
+import { EkoSimulator, isLoopbackAddress, isLoopbackHost } from '../../sim/eko-sim.js';
 import { REASON_BIOMETRIC, REASON_DETAILS, REASON_OTP } from '../../sim/eko-shapes.js';
 import {
   CREDENTIALS,
@@ -716,6 +717,54 @@ describe('Eko simulator test endpoints', () => {
     expect(res.body.includes(sim.currentOtp(a.userCode)!)).toBe(false);
     const local = await sim.inject({ method: 'GET', url: `/__sim/otp/${a.userCode}`, remoteAddress: '127.0.0.1' });
     expect(local.statusCode).toBe(200);
+  });
+
+  it('refuse a request whose Host is not a loopback name (DNS rebinding from a browser), even from loopback', async () => {
+    const a = newAgent(sim);
+    await sendOtp(sim, a);
+    const otp = sim.currentOtp(a.userCode)!;
+    const { port } = new URL(sim.baseUrl);
+    // Over a real loopback socket, as a page of rebind.attacker.test (resolved to 127.0.0.1) would send it.
+    const viaSocket = (host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest(
+          { host: '127.0.0.1', port, path: `/__sim/otp/${a.userCode}`, headers: { host } },
+          (res) => {
+            let body = '';
+            res.on('data', (c: Buffer) => (body += c.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    for (const host of [`rebind.attacker.test:${port}`, 'rebind.attacker.test', `127.0.0.1.nip.io:${port}`]) {
+      const res = await viaSocket(host);
+      expect(res.status).toBe(403);
+      expect(res.body.includes(otp)).toBe(false);
+    }
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, 'localhost', `[::1]:${port}`]) {
+      expect((await viaSocket(host)).status).toBe(200);
+    }
+    for (const path of ['/__sim/info', '/__sim/ledger', `/__sim/agents/${a.userCode}`]) {
+      const res = await sim.inject({ method: 'GET', url: path, headers: { host: 'evil.example' } });
+      expect(res.statusCode).toBe(403);
+    }
+  });
+
+  it('know loopback Host headers', () => {
+    for (const ok of ['localhost', 'LOCALHOST:8090', '127.0.0.1', '127.0.0.1:8090', '[::1]', '[::1]:8090'])
+      expect(isLoopbackHost(ok)).toBe(true);
+    for (const no of [
+      'evil.example',
+      'localhost.evil.example',
+      '127.0.0.1.nip.io',
+      '0.0.0.0:8090',
+      '[::2]',
+      '',
+      undefined,
+    ])
+      expect(isLoopbackHost(no)).toBe(false);
   });
 
   it('know loopback addresses in IPv4, IPv6 and mapped form', () => {
