@@ -2,14 +2,22 @@
 // translation of schema errors into the same `{ field, rule }` wording the client library uses.
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
 import { STAGES } from '../common/domain.js';
-import { RULES, type FieldError } from '../common/validation.js';
+import { MAX_LENGTH, RULES, type FieldError } from '../common/validation.js';
 
-export const MAX_PID_DATA_CHARS = 200_000;
+export const MAX_PID_DATA_CHARS = MAX_LENGTH.pidData;
+
+/**
+ * A string of at most `maxLength` characters matching `pattern`. The pattern sits under `if`/`then` so that it runs
+ * only on a string within the bound: with ajv's `allErrors` both would run otherwise (docs/SECURITY.md: no pattern
+ * sees an unbounded string). A pattern failure also reports the `if` keyword, under the same field and rule.
+ */
+const boundedString = (maxLength: number, pattern: string) =>
+  ({ type: 'string', maxLength, if: { maxLength }, then: { pattern } }) as const;
 
 const stage = { type: 'string', enum: [...STAGES] } as const;
 const nullableString = { type: ['string', 'null'] } as const;
 
-const userCode = { type: 'string', pattern: '^\\d{8}$' } as const;
+const userCode = boundedString(MAX_LENGTH.userCode, '^\\d{8}$');
 
 export const userCodeParams = {
   type: 'object',
@@ -20,7 +28,7 @@ export const userCodeParams = {
 /** `Idempotency-Key`: a repeated step request with the same key joins the first one (its Temporal update id). */
 export const stepHeaders = {
   type: 'object',
-  properties: { 'idempotency-key': { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,64}$' } },
+  properties: { 'idempotency-key': boundedString(64, '^[A-Za-z0-9_.:-]{1,64}$') },
 } as const;
 
 export const startBody = {
@@ -29,10 +37,10 @@ export const startBody = {
   additionalProperties: false,
   properties: {
     userCode,
-    customerId: { type: 'string', pattern: '^[6-9]\\d{9}$' },
-    aadhaar: { type: 'string', pattern: '^[2-9]\\d{11}$' },
-    latlong: { type: 'string', maxLength: 64 },
-    bankCode: { type: 'string', pattern: '^[A-Za-z0-9]{2,12}$' },
+    customerId: boundedString(MAX_LENGTH.customerId, '^[6-9]\\d{9}$'),
+    aadhaar: boundedString(MAX_LENGTH.aadhaar, '^[2-9]\\d{11}$'),
+    latlong: { type: 'string', maxLength: MAX_LENGTH.latlong },
+    bankCode: boundedString(MAX_LENGTH.bankCode, '^[A-Za-z0-9]{2,12}$'),
     // Checked field by field by the shared rules (common/validation.ts policySchema).
     policy: { type: 'object' },
   },
@@ -42,7 +50,7 @@ export const otpBody = {
   type: 'object',
   required: ['otp'],
   additionalProperties: false,
-  properties: { otp: { type: 'string', pattern: '^\\d{6}$' } },
+  properties: { otp: boundedString(MAX_LENGTH.otp, '^\\d{6}$') },
 } as const;
 
 export const biometricBody = {

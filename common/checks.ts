@@ -2,6 +2,11 @@
 // evaluates its own copy of the bundled modules, and zod there cost ~0.9 MiB and ~9 ms of CPU per session
 // (docs/PERFORMANCE.md). common/validation.ts builds its zod schemas from the same patterns, bounds and rule
 // texts, and test/common/checks.test.ts holds both to the same verdict on generated inputs.
+//
+// Every rule on untrusted text runs in time linear in its input, and checks the length bound (MAX_LENGTH) before
+// any pattern or scan: these checks run in the API, in the update validators and in the signal handlers inside
+// the workflow sandbox, where one slow check fails every workflow task of the session (docs/SECURITY.md).
+// test/common/adversarial-timing.test.ts times each one on the worst inputs we know of.
 import { verhoeffValid } from './verhoeff.js';
 import type { BiometricArg, EkycInput, OtpArg } from './domain.js';
 
@@ -33,6 +38,8 @@ export const RULES = {
   pidCaptureFailed: 'the RD service reported a failed capture (Resp errCode is not 0)',
 } as const;
 
+// Anchored, and no quantifier can re-match what another one gave up: each runs in linear time. They still only
+// ever see a string within MAX_LENGTH.
 export const PATTERNS = {
   userCode: /^\d{8}$/,
   customerId: /^[6-9]\d{9}$/,
@@ -45,11 +52,27 @@ export const PATTERNS = {
 
 export const PID_MAX_LENGTH = 200_000;
 
+/**
+ * The longest value each text rule accepts, checked before anything else looks at the value. The fixed-width fields
+ * are their width; `latlong` leaves room for any decimals a GPS reports (the HTTP API's bound too); a policy
+ * duration has no reason to be longer than "2591999999.999999ms".
+ */
+export const MAX_LENGTH = {
+  userCode: 8,
+  customerId: 10,
+  aadhaar: 12,
+  latlong: 64,
+  bankCode: 12,
+  otp: 6,
+  duration: 32,
+  pidData: PID_MAX_LENGTH,
+} as const;
+
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** Milliseconds of a duration string that matches PATTERNS.duration. */
 export function durationToMs(value: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(value.trim());
+  const m = value.length <= MAX_LENGTH.duration ? /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(value.trim()) : null;
   if (!m) throw new ValidationError([{ field: 'duration', rule: RULES.duration }]);
   return Math.round(Number(m[1]) * UNIT_MS[m[2]]);
 }
@@ -58,9 +81,51 @@ export const latlongInRange = (v: string): boolean => {
   const [lat, long] = v.split(',').map(Number);
   return Math.abs(lat) <= 90 && Math.abs(long) <= 180;
 };
+
+/** A PidData element, ending the document (trailing whitespace aside), with a Data element. Each test is linear. */
 export const pidDataShaped = (v: string): boolean =>
-  /<PidData[\s>]/.test(v) && /<\/PidData>\s*$/.test(v.trim()) && /<Data[\s>]/.test(v);
-export const pidCaptureOk = (v: string): boolean => !/<Resp\b[^>]*\berrCode=["'](?!0["'])[^"']*["']/.test(v);
+  /<PidData[\s>]/.test(v) && v.trimEnd().endsWith('</PidData>') && /<Data[\s>]/.test(v);
+
+// The start of a Resp element, and what matters inside its start tag: its end, a quote (whose run is skipped: a ">"
+// or an errCode inside an attribute value does not count), or an errCode attribute up to its value. Neither can
+// backtrack more than the whitespace run after one errCode.
+const RESP_OPEN = /<Resp[\t\n\r ]/g;
+const RESP_TOKEN = /[>"']|(?<=[\t\n\r "'])errCode[\t\n\r ]*=[\t\n\r ]*/g;
+
+/**
+ * False when a `<Resp …>` start tag carries an `errCode` attribute whose value is not exactly `0` (the RD service
+ * reporting a failed capture). One forward scan: each `<Resp` followed by whitespace is read up to the `>` that ends
+ * it (quoted values skipped whole), and the search for the next `<Resp` resumes after that tag, so the work is
+ * linear in the length of `v` whatever it holds. It replaces `/<Resp\b[^>]*\berrCode=["'](?!0["'])[^"']*["']/`,
+ * which backtracked over the rest of the text for every `<Resp` and took 6.5 s on `"<Resp ".repeat(33325)`.
+ * An unterminated errCode value is not `0`; an unquoted one is not XML and is not read.
+ */
+export function pidCaptureOk(v: string): boolean {
+  RESP_OPEN.lastIndex = 0;
+  while (RESP_OPEN.exec(v)) {
+    RESP_TOKEN.lastIndex = RESP_OPEN.lastIndex;
+    for (;;) {
+      const token = RESP_TOKEN.exec(v)?.[0];
+      if (token === undefined) return true; // no ">": the tag, and the text, end inside it
+      if (token === '>') break;
+      const at = RESP_TOKEN.lastIndex;
+      if (token.length > 1) {
+        // errCode=: its value must be "0" or '0'.
+        const quote = v[at];
+        if (quote !== '"' && quote !== "'") continue;
+        const close = v.indexOf(quote, at + 1);
+        if (close !== at + 2 || v[at + 1] !== '0') return false;
+        RESP_TOKEN.lastIndex = close + 1;
+      } else {
+        const close = v.indexOf(token, at);
+        if (close < 0) return true; // an unterminated quote runs to the end of the text
+        RESP_TOKEN.lastIndex = close + 1;
+      }
+    }
+    RESP_OPEN.lastIndex = RESP_TOKEN.lastIndex;
+  }
+  return true;
+}
 
 /** Policy bounds: durations in ms, counts as integers. */
 export const DURATION_BOUNDS = {
@@ -77,24 +142,36 @@ export const countRule = ([min, max]: readonly [number, number]) => `must be an 
 
 type Check = (v: unknown) => string | null;
 const isString = (v: unknown): v is string => typeof v === 'string';
+/**
+ * A text rule: a string (else `typeRule`), at most `bound` characters long (else `typeRule`, or the rule given with
+ * the bound), then `rules` in order. The length comes first, so no pattern or scan of `rules` ever sees more.
+ */
 const text =
-  (typeRule: string, ...rules: [(v: string) => boolean, string][]): Check =>
+  (typeRule: string, bound: number | readonly [number, string], ...rules: [(v: string) => boolean, string][]): Check =>
   (v) => {
     if (!isString(v)) return typeRule;
+    const [maxLength, lengthRule] = typeof bound === 'number' ? [bound, typeRule] : bound;
+    if (v.length > maxLength) return lengthRule;
     for (const [ok, rule] of rules) if (!ok(v)) return rule;
     return null;
   };
 
 const FIELD_CHECKS: Record<keyof Omit<EkycInput, 'policy'>, Check> = {
-  userCode: text(RULES.userCode, [(v) => PATTERNS.userCode.test(v), RULES.userCode]),
-  customerId: text(RULES.customerId, [(v) => PATTERNS.customerId.test(v), RULES.customerId]),
+  userCode: text(RULES.userCode, MAX_LENGTH.userCode, [(v) => PATTERNS.userCode.test(v), RULES.userCode]),
+  customerId: text(RULES.customerId, MAX_LENGTH.customerId, [(v) => PATTERNS.customerId.test(v), RULES.customerId]),
   aadhaar: text(
     RULES.aadhaarFormat,
+    MAX_LENGTH.aadhaar,
     [(v) => PATTERNS.aadhaar.test(v), RULES.aadhaarFormat],
     [verhoeffValid, RULES.aadhaarChecksum],
   ),
-  latlong: text(RULES.latlong, [(v) => PATTERNS.latlong.test(v), RULES.latlong], [latlongInRange, RULES.latlong]),
-  bankCode: text(RULES.bankCode, [(v) => PATTERNS.bankCode.test(v), RULES.bankCode]),
+  latlong: text(
+    RULES.latlong,
+    MAX_LENGTH.latlong,
+    [(v) => PATTERNS.latlong.test(v), RULES.latlong],
+    [latlongInRange, RULES.latlong],
+  ),
+  bankCode: text(RULES.bankCode, MAX_LENGTH.bankCode, [(v) => PATTERNS.bankCode.test(v), RULES.bankCode]),
 };
 
 const POLICY_CHECKS: Record<string, Check> = {
@@ -103,6 +180,7 @@ const POLICY_CHECKS: Record<string, Check> = {
       name,
       text(
         RULES.duration,
+        MAX_LENGTH.duration,
         [(v) => PATTERNS.duration.test(v), RULES.duration],
         [(v) => durationToMs(v) >= bounds[0] && durationToMs(v) <= bounds[1], durationBoundsRule(bounds)],
       ),
@@ -154,14 +232,15 @@ export function checkEkycInput(value: unknown): FieldError[] {
 }
 
 export function checkOtpArg(value: unknown): FieldError[] {
-  return checkObject(value, { otp: text(RULES.otp, [(v) => PATTERNS.otp.test(v), RULES.otp]) }, false);
+  const otp = text(RULES.otp, MAX_LENGTH.otp, [(v) => PATTERNS.otp.test(v), RULES.otp]);
+  return checkObject(value, { otp }, false);
 }
 
 export function checkBiometricArg(value: unknown): FieldError[] {
   const pid = text(
     RULES.pidData,
+    [MAX_LENGTH.pidData, RULES.pidDataSize],
     [(v) => v.length >= 1, RULES.pidData],
-    [(v) => v.length <= PID_MAX_LENGTH, RULES.pidDataSize],
     [pidDataShaped, RULES.pidData],
     [pidCaptureOk, RULES.pidCaptureFailed],
   );

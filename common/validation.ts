@@ -1,12 +1,16 @@
 // Input rules, shared by the client library, the HTTP API, the update validators and the agent page.
 // Error messages name the field and the rule, never the value (the values are PII).
+//
+// Each text schema checks its length bound (MAX_LENGTH) first and aborts there, so no pattern or refinement ever
+// runs on a longer string; every check after it is linear too (common/checks.ts). `abort` on each check also keeps
+// zod to one issue per field, the first rule broken, as the plain checks of common/checks.ts name it.
 import { z } from 'zod';
 import { verhoeffValid } from './verhoeff.js';
 import {
   COUNT_BOUNDS,
   DURATION_BOUNDS,
+  MAX_LENGTH,
   PATTERNS,
-  PID_MAX_LENGTH,
   RULES,
   ValidationError,
   countRule,
@@ -19,12 +23,15 @@ import {
 } from './checks.js';
 import type { BiometricArg, EkycInput, OtpArg } from './domain.js';
 
-export { RULES, ValidationError, durationToMs, type FieldError } from './checks.js';
+export { MAX_LENGTH, RULES, ValidationError, durationToMs, type FieldError } from './checks.js';
+
+/** A string of at most `maxLength` characters (checked first: nothing after it sees a longer one). */
+const bounded = (typeRule: string, maxLength: number, lengthRule = typeRule) =>
+  z.string({ error: typeRule }).max(maxLength, { error: lengthRule, abort: true });
 
 function boundedDuration(minMs: number, maxMs: number) {
   return (
-    z
-      .string({ error: RULES.duration })
+    bounded(RULES.duration, MAX_LENGTH.duration)
       // abort: zod runs later checks after a failed one, and durationToMs would throw on a non-duration.
       .regex(PATTERNS.duration, { error: RULES.duration, abort: true })
       .refine((v) => durationToMs(v) >= minMs && durationToMs(v) <= maxMs, {
@@ -33,19 +40,21 @@ function boundedDuration(minMs: number, maxMs: number) {
   );
 }
 
-export const userCodeSchema = z.string({ error: RULES.userCode }).regex(PATTERNS.userCode, { error: RULES.userCode });
-export const customerIdSchema = z
-  .string({ error: RULES.customerId })
-  .regex(PATTERNS.customerId, { error: RULES.customerId });
-export const aadhaarSchema = z
-  .string({ error: RULES.aadhaarFormat })
-  .regex(PATTERNS.aadhaar, { error: RULES.aadhaarFormat })
+export const userCodeSchema = bounded(RULES.userCode, MAX_LENGTH.userCode).regex(PATTERNS.userCode, {
+  error: RULES.userCode,
+});
+export const customerIdSchema = bounded(RULES.customerId, MAX_LENGTH.customerId).regex(PATTERNS.customerId, {
+  error: RULES.customerId,
+});
+export const aadhaarSchema = bounded(RULES.aadhaarFormat, MAX_LENGTH.aadhaar)
+  .regex(PATTERNS.aadhaar, { error: RULES.aadhaarFormat, abort: true })
   .refine(verhoeffValid, { error: RULES.aadhaarChecksum });
-export const latlongSchema = z
-  .string({ error: RULES.latlong })
-  .regex(PATTERNS.latlong, { error: RULES.latlong })
+export const latlongSchema = bounded(RULES.latlong, MAX_LENGTH.latlong)
+  .regex(PATTERNS.latlong, { error: RULES.latlong, abort: true })
   .refine(latlongInRange, { error: RULES.latlong });
-export const bankCodeSchema = z.string({ error: RULES.bankCode }).regex(PATTERNS.bankCode, { error: RULES.bankCode });
+export const bankCodeSchema = bounded(RULES.bankCode, MAX_LENGTH.bankCode).regex(PATTERNS.bankCode, {
+  error: RULES.bankCode,
+});
 
 const count = (bounds: readonly [number, number]) =>
   z
@@ -79,14 +88,13 @@ export const ekycInputSchema = z
   })
   .strict();
 
-export const otpArgSchema = z.object({ otp: z.string({ error: RULES.otp }).regex(PATTERNS.otp, { error: RULES.otp }) });
+export const otpSchema = bounded(RULES.otp, MAX_LENGTH.otp).regex(PATTERNS.otp, { error: RULES.otp });
+export const otpArgSchema = z.object({ otp: otpSchema });
 
 /** A structural check of the RD service's PidData; Eko checks the biometric itself. */
-export const pidDataSchema = z
-  .string({ error: RULES.pidData })
-  .min(1, { error: RULES.pidData })
-  .max(PID_MAX_LENGTH, { error: RULES.pidDataSize })
-  .refine(pidDataShaped, { error: RULES.pidData })
+export const pidDataSchema = bounded(RULES.pidData, MAX_LENGTH.pidData, RULES.pidDataSize)
+  .min(1, { error: RULES.pidData, abort: true })
+  .refine(pidDataShaped, { error: RULES.pidData, abort: true })
   .refine(pidCaptureOk, { error: RULES.pidCaptureFailed });
 
 export const biometricArgSchema = z.object({ pidData: pidDataSchema });

@@ -8,6 +8,14 @@ export declare const RULES: Readonly<{
   bankCode: string;
   otp: string;
 }>;
+export declare const MAX_LENGTH: Readonly<{
+  userCode: number;
+  customerId: number;
+  aadhaar: number;
+  latlong: number;
+  bankCode: number;
+  otp: number;
+}>;
 export type StartField = 'userCode' | 'customerId' | 'aadhaar' | 'latlong' | 'bankCode';
 export declare const FIELD_CHECKS: Readonly<Record<StartField, (value: unknown) => string | null>>;
 export declare function verhoeffValid(digits: unknown): boolean;

@@ -1,6 +1,7 @@
 // Input rules of the start form, for the browser. The server's rules are common/validation.ts (zod), which the
 // page cannot load without a bundler; this mirror keeps the same patterns and the same messages, and
-// test/page/rules.test.ts holds it to the server's schemas on the same generated inputs.
+// test/page/rules.test.ts holds it to the server's schemas on the same generated inputs. As on the server, each
+// check tests the length bound first, so no pattern sees a longer string (common/checks.ts MAX_LENGTH).
 
 export const RULES = Object.freeze({
   userCode: 'must be 8 digits',
@@ -10,6 +11,16 @@ export const RULES = Object.freeze({
   latlong: 'must be "<lat>,<long>" in decimal degrees, latitude -90..90 and longitude -180..180',
   bankCode: 'must be 2-12 letters or digits (Eko bank code, e.g. HDFC)',
   otp: 'must be exactly 6 digits',
+});
+
+/** The longest value each field accepts (common/checks.ts MAX_LENGTH). */
+export const MAX_LENGTH = Object.freeze({
+  userCode: 8,
+  customerId: 10,
+  aadhaar: 12,
+  latlong: 64,
+  bankCode: 12,
+  otp: 6,
 });
 
 // Verhoeff (UIDAI's Aadhaar check digit): dihedral group D5 multiplication, permutation and inverse tables.
@@ -50,21 +61,23 @@ export function digitsOnly(text) {
 }
 
 const str = (v) => typeof v === 'string';
+/** A string no longer than the field's bound, and then matching `pattern`. */
+const fits = (field, v, pattern) => str(v) && v.length <= MAX_LENGTH[field] && pattern.test(v);
 
 /** The rule `value` breaks, or null. One rule per field: the first that fails, as the server lists them. */
 export const FIELD_CHECKS = Object.freeze({
-  userCode: (v) => (str(v) && /^\d{8}$/.test(v) ? null : RULES.userCode),
-  customerId: (v) => (str(v) && /^[6-9]\d{9}$/.test(v) ? null : RULES.customerId),
+  userCode: (v) => (fits('userCode', v, /^\d{8}$/) ? null : RULES.userCode),
+  customerId: (v) => (fits('customerId', v, /^[6-9]\d{9}$/) ? null : RULES.customerId),
   aadhaar: (v) => {
-    if (!str(v) || !/^[2-9]\d{11}$/.test(v)) return RULES.aadhaarFormat;
+    if (!fits('aadhaar', v, /^[2-9]\d{11}$/)) return RULES.aadhaarFormat;
     return verhoeffValid(v) ? null : RULES.aadhaarChecksum;
   },
   latlong: (v) => {
-    if (!str(v) || !/^-?\d{1,3}(\.\d+)?,\s?-?\d{1,3}(\.\d+)?$/.test(v)) return RULES.latlong;
+    if (!fits('latlong', v, /^-?\d{1,3}(\.\d+)?,\s?-?\d{1,3}(\.\d+)?$/)) return RULES.latlong;
     const [lat, long] = v.split(',').map(Number);
     return Math.abs(lat) <= 90 && Math.abs(long) <= 180 ? null : RULES.latlong;
   },
-  bankCode: (v) => (str(v) && /^[A-Za-z0-9]{2,12}$/.test(v) ? null : RULES.bankCode),
+  bankCode: (v) => (fits('bankCode', v, /^[A-Za-z0-9]{2,12}$/) ? null : RULES.bankCode),
 });
 
 /** Every broken rule of the start form as `[{ field, rule }]`, the shape of the API's problem `errors`. */
@@ -79,7 +92,7 @@ export function validateStart(input) {
 
 /** The OTP rule the OTP broke, or null. */
 export function checkOtp(otp) {
-  return str(otp) && /^\d{6}$/.test(otp) ? null : RULES.otp;
+  return fits('otp', otp, /^\d{6}$/) ? null : RULES.otp;
 }
 
 /** `"<lat>,<long>"` from a geolocation fix, to six decimals (about 0.1 m). */

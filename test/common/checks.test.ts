@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { checkBiometricArg, checkEkycInput, checkOtpArg, type FieldError } from '../../common/checks.js';
 import { ValidationError, validateBiometricArg, validateEkycInput, validateOtpArg } from '../../common/validation.js';
 import { verhoeffCheckDigit } from '../../common/verhoeff.js';
+import { adversarialArg, adversarialField, adversarialInput, adversarialPid, OTP_BOUND } from '../fuzz/adversarial.js';
+import { validInput } from '../fuzz/support.js';
 
 const zodFields = (validate: (v: unknown) => unknown, value: unknown): string[] => {
   try {
@@ -101,6 +103,32 @@ describe('zod-free checks agree with the zod schemas', () => {
         expect(fields(checkBiometricArg(value))).toEqual(zodFields(validateBiometricArg, value));
       }),
       { numRuns: 2000, seed: 20261126 },
+    );
+  });
+
+  // Strings at, just over and far over each bound, bait runs, odd JSON, prototype keys: the bound is applied first
+  // by both, with the same rule.
+  it('on adversarial workflow inputs', () => {
+    fc.assert(
+      fc.property(adversarialInput(validInput), (value) => {
+        expect(fields(checkEkycInput(value))).toEqual(zodFields(validateEkycInput, value));
+      }),
+      { numRuns: 1000, seed: 20261126 },
+    );
+  });
+
+  it('on adversarial OTP and biometric arguments', () => {
+    fc.assert(
+      fc.property(adversarialArg('otp', adversarialField(OTP_BOUND)), (value) => {
+        expect(fields(checkOtpArg(value))).toEqual(zodFields(validateOtpArg, value));
+      }),
+      { numRuns: 1000, seed: 20261126 },
+    );
+    fc.assert(
+      fc.property(adversarialArg('pidData', adversarialPid), (value) => {
+        expect(fields(checkBiometricArg(value))).toEqual(zodFields(validateBiometricArg, value));
+      }),
+      { numRuns: 300, seed: 20261126 },
     );
   });
 });

@@ -9,10 +9,12 @@ import {
   bankCodeSchema,
   customerIdSchema,
   latlongSchema,
+  MAX_LENGTH,
   otpArgSchema,
   RULES,
   userCodeSchema,
 } from '../../common/validation.js';
+import { adversarialField, oddJson } from '../fuzz/adversarial.js';
 import { z } from 'zod';
 
 const RUNS = { numRuns: 400 };
@@ -69,6 +71,22 @@ describe('page validation rules', () => {
     fc.assert(
       fc.property(arbitrary, (value) => page.FIELD_CHECKS[field](value) === serverRule(schema, value)),
       field === 'aadhaar' || field === 'customerId' ? PRIVATE_RUNS : RUNS,
+    );
+  });
+
+  it("applies the server's length bounds", () => {
+    for (const key of Object.keys(page.MAX_LENGTH) as (keyof typeof page.MAX_LENGTH)[]) {
+      expect([key, page.MAX_LENGTH[key]]).toEqual([key, MAX_LENGTH[key]]);
+    }
+  });
+
+  // Bait runs, strings at, just over and far over each bound, and odd JSON: the page bounds first, as the server.
+  it.each(FIELDS)('judges adversarial %s values as the server does', (field, schema) => {
+    fc.assert(
+      fc.property(fc.oneof(adversarialField(MAX_LENGTH[field]), oddJson), (value) => {
+        return page.FIELD_CHECKS[field](value) === serverRule(schema, value);
+      }),
+      { ...PRIVATE_RUNS, numRuns: 300 },
     );
   });
 
