@@ -137,6 +137,7 @@ export async function spawnWorker(spec: WorkerSpec): Promise<BenchWorker> {
     if (!spec.sim) throw new Error('the ekyc worker needs the simulator');
     Object.assign(env, {
       EKO_BASE_URL: spec.sim.baseUrl,
+      EKO_ALLOW_INSECURE_HTTP: 'true',
       EKO_DEVELOPER_KEY: CREDENTIALS.developerKey,
       EKO_ACCESS_KEY: CREDENTIALS.accessKey,
       EKO_INITIATOR_ID: CREDENTIALS.initiatorId,

@@ -7,6 +7,15 @@ import { loadCodecConfig, parseCodecKeys, type CodecConfig, type Env } from '../
 
 export const DEV_KEY_FILE = 'codec-keys';
 
+/**
+ * Makes a secret file of the data folder readable by its owner only (0600), whatever mode it was found with: one
+ * created by an older version, copied in, or written under a loose umask. `writeFileSync`'s mode applies only to a
+ * file it creates, so an existing file keeps its mode unless it is changed here.
+ */
+export function restrictToOwner(path: string): void {
+  if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+}
+
 export function devCodecKeyPath(dataDir: string): string {
   return join(dataDir, DEV_KEY_FILE);
 }
@@ -25,8 +34,8 @@ export function loadOrCreateDevCodecConfig(dataDir: string, env: Env = {}): Code
     writeFileSync(path, text, { mode: 0o600, flag: 'wx' });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
   }
+  restrictToOwner(path);
   const keys = parseCodecKeys(readFileSync(path, 'utf8'), path);
   // As with EKYC_CODEC_KEYS, the first key listed encrypts new payloads.
   return { keys, currentKeyId: keys[0].id };

@@ -90,7 +90,21 @@ export interface EkoConfig {
   timeoutMs: number;
 }
 
-export function loadEkoConfig(env: Env): EkoConfig {
+export interface EkoConfigOptions {
+  /** `ekyc dev`: a local stack, whose Eko is the loopback simulator (or one you run), so `http://` is fine. */
+  dev?: boolean;
+}
+
+/**
+ * The worker's Eko settings. EKO_BASE_URL has no default: a worker must be told which Eko it talks to (the staging
+ * one is not a safe guess for production, nor the other way round), and over https, since requests carry Eko's
+ * signed keys and the Aadhaar ciphertext. `http://` is accepted only under `ekyc dev` or with
+ * EKO_ALLOW_INSECURE_HTTP=true (local tests against the simulator).
+ */
+export function loadEkoConfig(env: Env, options: EkoConfigOptions = {}): EkoConfig {
+  const allowHttp =
+    options.dev === true ||
+    read(env, 'EKO_ALLOW_INSECURE_HTTP', orDefault(oneOf(['true', 'false'] as const), 'false')) === 'true';
   const publicKeyText = read(env, 'EKO_AADHAAR_PUBLIC_KEY', z.string());
   let aadhaarPublicKey: KeyObject;
   try {
@@ -102,7 +116,13 @@ export function loadEkoConfig(env: Env): EkoConfig {
     baseUrl: read(
       env,
       'EKO_BASE_URL',
-      orDefault(httpUrl('must be an http(s) URL, version segment included'), 'https://staging.eko.in/ekoapi/v3'),
+      allowHttp
+        ? httpUrl('must be an http(s) URL, version segment included')
+        : z.url({
+            protocol: /^https$/,
+            error:
+              'must be an https:// URL, version segment included (http:// only with EKO_ALLOW_INSECURE_HTTP=true, for local testing)',
+          }),
     ).replace(/\/+$/, ''),
     developerKey: read(env, 'EKO_DEVELOPER_KEY', z.string().min(1)),
     accessKey: read(env, 'EKO_ACCESS_KEY', z.string().min(1)),

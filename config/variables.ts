@@ -70,9 +70,17 @@ export const VARIABLES: VariableDoc[] = [
   // Eko
   {
     name: 'EKO_BASE_URL',
-    meaning: 'Eko base URL, version segment included; unset under `ekyc dev`, the Eko simulator stands in',
-    default: '`https://staging.eko.in/ekoapi/v3`',
+    meaning:
+      'Eko base URL, version segment included, `https://` (e.g. `https://staging.eko.in/ekoapi/v3` for UAT); unset under `ekyc dev`, the Eko simulator stands in',
+    default: 'required (`ekyc dev`: the simulator)',
     usedBy: ['worker', 'dev'],
+  },
+  {
+    name: 'EKO_ALLOW_INSECURE_HTTP',
+    meaning:
+      '`true` lets the worker take an `http://` `EKO_BASE_URL` (local tests against the simulator; never in production: Eko calls carry signed keys and the Aadhaar ciphertext). `ekyc dev` needs no opt-out',
+    default: '`false`',
+    usedBy: ['worker'],
   },
   {
     name: 'EKO_DEVELOPER_KEY',

@@ -10,7 +10,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { createJwtVerifier } from '../auth/jwt.js';
 import { createDataConverter } from '../codec/data-converter.js';
-import { loadOrCreateDevCodecConfig } from '../codec/dev-key.js';
+import { loadOrCreateDevCodecConfig, restrictToOwner } from '../codec/dev-key.js';
 import { AesGcmPayloadCodec } from '../codec/payload-codec.js';
 import { buildCodecServer } from '../codec/server.js';
 import { startApi } from '../api/main.js';
@@ -73,6 +73,8 @@ function loadOrCreateDevJwtKey(dataDir: string): { privateKey: KeyObject; public
     privateKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
     writeFileSync(path, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
   }
+  // It signs ekyc:ops tokens: 0600 even when an existing data folder held it with a wider mode.
+  restrictToOwner(path);
   const publicPem = createPublicKey(privateKey).export({ format: 'pem', type: 'spki' }).toString();
   return { privateKey, publicPem };
 }
@@ -198,7 +200,7 @@ export async function startDevStack(
       namespace: temporalConfig.namespace,
       taskQueue: temporalConfig.taskQueue,
       activities: createActivities({
-        eko: loadEkoConfig(devEnv),
+        eko: loadEkoConfig(devEnv, { dev: true }),
         logger: logger.child({ component: 'activities' }),
         otpSends: loadOtpSendCaps(devEnv),
       }),

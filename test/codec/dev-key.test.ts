@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { devCodecKeyPath, loadOrCreateDevCodecConfig } from '../../codec/dev-key.js';
+import { devCodecKeyPath, loadOrCreateDevCodecConfig, restrictToOwner } from '../../codec/dev-key.js';
 import { AesGcmPayloadCodec } from '../../codec/payload-codec.js';
 import { keyEntry } from './helpers.js';
 
@@ -34,6 +34,31 @@ describe('dev-mode codec key', () => {
     const second = new AesGcmPayloadCodec(loadOrCreateDevCodecConfig(dataDir));
     expect(second.keyId).toBe(first.keyId);
     expect(defaultPayloadConverter.fromPayload((await second.decode([encoded]))[0])).toEqual({ stage: 'AWAITING_OTP' });
+  });
+
+  it('makes a key file found with a wider mode (an older data folder) readable by its owner only', () => {
+    const dataDir = tempDir();
+    loadOrCreateDevCodecConfig(dataDir);
+    const path = devCodecKeyPath(dataDir);
+    chmodSync(path, 0o644);
+    loadOrCreateDevCodecConfig(dataDir);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+
+  it('restrictToOwner takes group and other bits off a secret file and leaves an owner-only one alone', () => {
+    const path = join(tempDir(), 'secret');
+    for (const [mode, expected] of [
+      [0o644, 0o600],
+      [0o640, 0o600],
+      [0o666, 0o600],
+      [0o600, 0o600],
+      [0o400, 0o400],
+    ]) {
+      writeFileSync(path, 'x');
+      chmodSync(path, mode);
+      restrictToOwner(path);
+      expect(statSync(path).mode & 0o777).toBe(expected);
+    }
   });
 
   it('uses EKYC_CODEC_KEYS instead when it is set, creating no file', () => {

@@ -2,7 +2,7 @@
 // through the CLI, the worker's metrics move, Ctrl-C stops everything with no process left behind, and a
 // second start resumes the same sessions.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -207,9 +207,17 @@ describe('ekyc dev', () => {
       expect(await stopDev(first.child)).toBe(0);
       expect(processesMatching(`--port ${temporalPort}`)).toEqual([]);
 
+      // The data folder's secrets are the owner's only, also when a second start finds them with a wider mode.
+      const secrets = ['dev-jwt-key.pem', 'codec-keys'].map((f) => join(dataDir, f));
+      for (const file of secrets) {
+        expect({ file, mode: statSync(file).mode & 0o777 }).toEqual({ file, mode: 0o600 });
+        chmodSync(file, 0o644);
+      }
+
       // Second start on the same data folder: the completed session is still there.
       const second = await startDev(env);
       try {
+        for (const file of secrets) expect({ file, mode: statSync(file).mode & 0o777 }).toEqual({ file, mode: 0o600 });
         const again = cli(['status', '--user-code', agent.userCode], cliEnv);
         expect(again.status, again.stderr).toBe(0);
         expect(again.json.stage).toBe('COMPLETED');

@@ -19,6 +19,8 @@ export function workerEnv(sim: EkoSimulator, taskQueue: string, extra: Record<st
     TEMPORAL_NAMESPACE: inject('temporalNamespace'),
     EKYC_TASK_QUEUE: taskQueue,
     EKO_BASE_URL: sim.baseUrl,
+    // The simulator speaks plain http on loopback; a production worker would refuse it.
+    EKO_ALLOW_INSECURE_HTTP: 'true',
     EKO_DEVELOPER_KEY: CREDENTIALS.developerKey,
     EKO_ACCESS_KEY: CREDENTIALS.accessKey,
     EKO_INITIATOR_ID: CREDENTIALS.initiatorId,

@@ -57,6 +57,21 @@ describe('ekyc worker', () => {
     expect(worker.stdout() + worker.stderr()).not.toContain('c2VjcmV0');
   });
 
+  it('stops at start when EKO_BASE_URL is unset or http://, unless EKO_ALLOW_INSECURE_HTTP=true', async () => {
+    const unset = workerEnv(sim, 'unused');
+    delete unset.EKO_BASE_URL;
+    const plain = workerEnv(sim, 'unused');
+    delete plain.EKO_ALLOW_INSECURE_HTTP;
+    for (const [env, message] of [
+      [unset, 'EKO_BASE_URL: is required'],
+      [plain, /^EKO_BASE_URL: must be an https:\/\/ URL/],
+    ] as const) {
+      const worker = start(env);
+      expect((await worker.exited).code).toBe(2);
+      expect(JSON.parse(worker.stdout()).error.message).toMatch(message);
+    }
+  });
+
   it('prints its task queue, namespace and identity, and exits 0 on SIGTERM', async () => {
     const taskQueue = `ekyc-main-${randomUUID()}`;
     const worker = start(workerEnv(sim, taskQueue));
