@@ -7,7 +7,12 @@ import type { NativeConnectionOptions } from '@temporalio/worker';
 import { DEFAULT_TASK_QUEUE } from '../common/domain.js';
 import { DEFAULT_OTP_SENDS_PER_DAY, DEFAULT_OTP_SENDS_PER_HOUR } from '../common/otp-quota.js';
 import { parseAadhaarPublicKey } from '../activities/eko/aadhaar-crypto.js';
-import { DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, parseJwtPublicKey } from '../auth/jwt.js';
+import {
+  algorithmsFor,
+  DEFAULT_CLOCK_SKEW_SECONDS,
+  DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
+  parseJwtPublicKey,
+} from '../auth/jwt.js';
 import { RD_MODES, type RdMode } from '../sim/rd-sim.js';
 
 export type Env = Record<string, string | undefined>;
@@ -344,10 +349,17 @@ export function loadJwtConfig(env: Env): JwtConfig {
     throw new ConfigError('EKYC_JWT_JWKS_URL', 'set either it or EKYC_JWT_PUBLIC_KEY, not both');
   if (!jwksUrl && !publicKey) throw new ConfigError('EKYC_JWT_JWKS_URL', 'is required (or EKYC_JWT_PUBLIC_KEY)');
   if (publicKey) {
+    let key;
     try {
-      parseJwtPublicKey(publicKey);
+      key = parseJwtPublicKey(publicKey);
     } catch (err) {
       throw new ConfigError('EKYC_JWT_PUBLIC_KEY', `is not a usable public key (${(err as Error).message})`);
+    }
+    if (!algorithmsFor(key).length) {
+      throw new ConfigError(
+        'EKYC_JWT_PUBLIC_KEY',
+        'must be an RSA, EC P-256/P-384/P-521, Ed25519 or Ed448 signing key',
+      );
     }
   }
   return {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadCodecConfig, loadCodecServerConfig, loadJwtConfig, type Env } from '../../config/index.js';
 import { createTestIssuer, keyEntry } from './helpers.js';
@@ -127,6 +128,18 @@ describe('codec server configuration', () => {
   it('stops start-up naming EKYC_JWT_PUBLIC_KEY when the key cannot be parsed', () => {
     const bad = '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----';
     expect(configError(() => loadJwtConfig(env({ EKYC_JWT_PUBLIC_KEY: bad }))).variable).toBe('EKYC_JWT_PUBLIC_KEY');
+  });
+
+  it('refuses a public key no JWS algorithm can verify with (an X25519 or secp256k1 key)', () => {
+    for (const key of [
+      generateKeyPairSync('x25519').publicKey,
+      generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey,
+    ]) {
+      const pem = key.export({ type: 'spki', format: 'pem' }).toString();
+      expect(configError(() => loadJwtConfig(env({ EKYC_JWT_PUBLIC_KEY: pem }))).message).toBe(
+        'EKYC_JWT_PUBLIC_KEY: must be an RSA, EC P-256/P-384/P-521, Ed25519 or Ed448 signing key',
+      );
+    }
   });
 
   it('needs exactly one of EKYC_JWT_JWKS_URL and EKYC_JWT_PUBLIC_KEY', async () => {
