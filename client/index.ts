@@ -263,7 +263,10 @@ export class EkycClient {
     execute: (handle: WorkflowHandle, updateId: string) => Promise<UpdateOutcome>,
   ): Promise<UpdateOutcome> {
     const updateId = options.updateId ?? randomUUID();
-    if (!UPDATE_ID.test(updateId)) throw new ValidationError([{ field: 'updateId', rule: UPDATE_ID_RULE }]);
+    // A string (RegExp.test would read 123 or ["id"] as text), its length before the pattern.
+    if (typeof updateId !== 'string' || updateId.length > 64 || !UPDATE_ID.test(updateId)) {
+      throw new ValidationError([{ field: 'updateId', rule: UPDATE_ID_RULE }]);
+    }
     const workflowId = workflowIdFor(userCode);
     try {
       return await this.call(async () => {
