@@ -746,9 +746,9 @@ function wire() {
     $('latlong').focus();
   });
   $('aadhaar-toggle').addEventListener('click', () => {
-    const input = $('aadhaar');
-    const reveal = input.type === 'password';
-    input.type = reveal ? 'text' : 'password';
+    // Masked by CSS, never type=password: password managers would take the start form for a sign-in form.
+    const reveal = $('aadhaar').classList.contains('masked');
+    $('aadhaar').classList.toggle('masked', !reveal);
     $('aadhaar-toggle').setAttribute('aria-pressed', String(reveal));
     $('aadhaar-toggle').textContent = reveal ? 'Hide' : 'Show';
   });

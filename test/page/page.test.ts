@@ -148,13 +148,44 @@ describe('agent page against a fake API', () => {
     await p.goto(`${api.url}/#token=${TOKEN}`);
     await visible(p, 'start');
     await p.type('#aadhaar', AADHAAR);
-    expect(await p.getAttribute('#aadhaar', 'type')).toBe('password');
+    // Masked by CSS: the field is never type=password (see the next test).
+    const masking = () => p.$eval('#aadhaar', (el) => getComputedStyle(el).getPropertyValue('-webkit-text-security'));
+    expect(await masking()).toBe('disc');
     expect(await p.inputValue('#aadhaar')).toMatch(/^\d{4} \d{4} \d{4}$/);
     await p.click('#aadhaar-toggle');
-    expect(await p.getAttribute('#aadhaar', 'type')).toBe('text');
+    expect(await masking()).toBe('none');
     expect(await p.getAttribute('#aadhaar-toggle', 'aria-pressed')).toBe('true');
     await p.click('#aadhaar-toggle');
-    expect(await p.getAttribute('#aadhaar', 'type')).toBe('password');
+    expect(await masking()).toBe('disc');
+    expect(await p.getAttribute('#aadhaar-toggle', 'aria-pressed')).toBe('false');
+    expect(await p.getAttribute('#aadhaar', 'type')).toBe('text');
+  });
+
+  it('is not a sign-in form to a password manager: no password field, and autocomplete says what each field is', async () => {
+    const p = await open();
+    await p.goto(`${api.url}/#token=${TOKEN}`);
+    await visible(p, 'start');
+    // A password field is what makes Chrome's password manager offer to save the form as a login (the Aadhaar
+    // number as the password, the mobile or user code as the username).
+    expect(await p.$$eval('#start-form input[type="password" i]', (els) => els.length)).toBe(0);
+    const autocomplete = await p.$$eval('#start-form input, #otp-form input', (els) =>
+      Object.fromEntries(els.map((el) => [el.id, el.getAttribute('autocomplete')])),
+    );
+    expect(autocomplete).toEqual({
+      userCode: 'off',
+      customerId: 'tel-national',
+      aadhaar: 'off',
+      bankCode: 'off',
+      latlong: 'off',
+      otp: 'one-time-code',
+    });
+    for (const id of ['userCode', 'customerId', 'aadhaar', 'bankCode', 'latlong']) {
+      expect(['username', 'current-password', 'new-password']).not.toContain(autocomplete[id]);
+    }
+    // Third-party password managers' own "not a credential" markers (1Password, LastPass, Bitwarden).
+    for (const attribute of ['data-1p-ignore', 'data-lpignore', 'data-bwignore']) {
+      expect(await p.getAttribute('#aadhaar', attribute)).not.toBeNull();
+    }
   });
 
   it('labels every field of the start form', async () => {
