@@ -21,7 +21,7 @@ import {
   TemporalUnavailableError,
   type StepOptions,
 } from '../client/index.js';
-import { workflowIdFor, type EkycStatus, type UpdateOutcome } from '../common/domain.js';
+import { workflowIdFor, WORKFLOW_TYPE, type EkycStatus, type UpdateOutcome } from '../common/domain.js';
 import { loadCodecConfig } from '../config/index.js';
 import { freePort } from '../dev/ports.js';
 import { startDevServer, type DevServer } from '../dev/temporal-server.js';
@@ -413,7 +413,12 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
       if (e.eventType === E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT) workflowTasksTimedOut++;
     }
   }
-  const running = (await client.workflow.count(`TaskQueue = '${TASK_QUEUE}' AND ExecutionStatus = 'Running'`)).count;
+  // eKYC sessions only: each agent's fingpayOtpQuota runs on for a day after its last OTP, by design.
+  const running = (
+    await client.workflow.count(
+      `TaskQueue = '${TASK_QUEUE}' AND WorkflowType = '${WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'`,
+    )
+  ).count;
   await connection.close();
 
   const ledger = sim.ledger();
