@@ -117,10 +117,18 @@ describe('a completed eKYC session', () => {
     ).toEqual([]);
   });
 
-  it('encrypts every payload outside the search attributes', async () => {
+  it('encrypts every payload outside the search attributes and the patch markers', async () => {
     const found = payloadsIn(await historyViaPlainClient(workflowId));
-    const plain = found.filter((f) => !f.path.includes('searchAttributes') && encodingOf(f.payload) !== ENCODING);
+    // A patched() marker is written by the SDK core, not through the codec: it holds the patch id and nothing else.
+    const isPatchMarker = (path: string) => /markerRecordedEventAttributes\.details\.patch-data\./.test(path);
+    const plain = found.filter(
+      (f) => !f.path.includes('searchAttributes') && !isPatchMarker(f.path) && encodingOf(f.payload) !== ENCODING,
+    );
     expect(plain.map((f) => f.path)).toEqual([]);
+    const markers = found.filter((f) => isPatchMarker(f.path));
+    expect(markers.map((f) => JSON.parse(Buffer.from(f.payload.data!).toString('utf8')))).toEqual([
+      { id: 'otp-send-quota', deprecated: false },
+    ]);
     const searchAttributes = found.filter((f) => f.path.includes('searchAttributes'));
     expect(searchAttributes.length).toBeGreaterThan(0);
     expect(
