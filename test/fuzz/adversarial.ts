@@ -185,7 +185,7 @@ export const oddJson: fc.Arbitrary<unknown> = fc.oneof(
  * A message argument `{ [field]: … }` an attacker could send: the field as adversarial text or odd JSON, next to
  * prototype keys or unknown keys; or not an object at all.
  */
-export function adversarialArg(field: string, text: fc.Arbitrary<string>): fc.Arbitrary<unknown> {
+export function adversarialArg(field: string, text: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> {
   return fc.oneof(
     { weight: 3, arbitrary: text.map((v) => ({ [field]: v })) },
     { weight: 1, arbitrary: oddJson.map((v) => ({ [field]: v })) },
