@@ -108,6 +108,13 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     // Reject unknown fields and wrong types rather than strip or coerce them.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
     return503OnClosing: true,
+    // The router's own refusals (a malformed percent-encoding, a path parameter over maxParamLength) are problems
+    // like every other answer, not Fastify's plain bodies.
+    frameworkErrors: (err, _request, reply) => {
+      const status = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+      const code = status === 414 ? 'URI_TOO_LONG' : 'BAD_URL';
+      return sendProblem(reply, { problem: problem(status, code, 'The URL is not valid') });
+    },
     ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
   });
   // Budgets are checked by hand in the /v1 hooks below (per IP before the token, per agent after it).
