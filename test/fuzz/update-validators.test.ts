@@ -166,7 +166,10 @@ async function failedWorkflowTasks(handle: WorkflowHandle): Promise<string[]> {
         if (a?.cause !== undefined && a.cause !== null && SERVER_FLOW_CONTROL.has(a.cause)) continue;
         failed.push(`failed (${String(a?.cause)}): ${a?.failure?.message ?? ''}`.slice(0, 300));
       } else if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT) {
-        failed.push('timed out');
+        // A task no worker picked up from its sticky queue in time goes to the normal queue: load, not our code.
+        const type = e.workflowTaskTimedOutEventAttributes?.timeoutType;
+        if (type !== temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START)
+          failed.push(`timed out (${type})`);
       }
     }
     nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
