@@ -91,9 +91,11 @@ function errorToObject(err: Error): Record<string, unknown> {
 // they are kept out by key only, which is why nothing may interpolate an OTP into a message.
 const TEXT_RULES: [RegExp, string][] = [
   [/<\s*PidData\b[\s\S]*?(?:<\/\s*PidData\s*>|$)/gi, '[PID DATA]'],
-  [/<\s*(?:Data|Skey|Hmac)\b[^>]*>[\s\S]*?<\/\s*(?:Data|Skey|Hmac)\s*>/gi, '[PID DATA]'],
+  // An unclosed tag masks the rest of the text: safer, and linear (a closing tag is never searched for again).
+  [/<\s*(?:Data|Skey|Hmac)\b[^>]*(?:>[\s\S]*?(?:<\/\s*(?:Data|Skey|Hmac)\s*>|$)|$)/gi, '[PID DATA]'],
   [/\bBearer\s+[A-Za-z0-9\-_.~+/]+=*/gi, `Bearer ${CENSOR}`],
-  [/\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, '[JWT]'],
+  // Starts only at the head of a token-character run, so "eyJ-eyJ-…" is not re-scanned from every "eyJ".
+  [/(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, '[JWT]'],
   [/(?<![\d.])\d{4}[ -]?\d{4}[ -]?\d{4}(?![\d.])/g, '[AADHAAR?]'],
   [/(?<![\d.])(?:\+?91[ -]?)?[6-9]\d{9}(?![\d.])/g, '[MOBILE?]'],
 ];
