@@ -1,7 +1,7 @@
 // The session commands of the `ekyc` CLI: each reads its configuration from the environment once, makes one
 // client-library call and returns one JSON-able object (client/cli.ts prints it). Secrets need not come from argv:
 // the Aadhaar number and the PidData are read from a file or stdin, and the OTP from stdin with `--otp -`.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { EkycInput, EkycPolicy, UpdateOutcome } from '../common/domain.js';
 import { validateBiometricArg, validateEkycInput, validateOtpArg, ValidationError } from '../common/validation.js';
@@ -39,15 +39,27 @@ async function withClient<T>(use: (client: EkycClient) => Promise<T>, env: Env =
   }
 }
 
+// Well above the largest input (a 200,000-character PidData), so a wrong file or an endless pipe is refused early.
+const SECRET_FILE_MAX_BYTES = 512 * 1024;
+const tooLarge = (field: string) =>
+  new ValidationError([{ field, rule: `must be at most ${SECRET_FILE_MAX_BYTES / 1024} KiB` }]);
+
 async function readSecretFile(file: string, field: string): Promise<string> {
   try {
     if (file === '-') {
       const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      let size = 0;
+      for await (const chunk of process.stdin) {
+        size += (chunk as Buffer).length;
+        if (size > SECRET_FILE_MAX_BYTES) throw tooLarge(field);
+        chunks.push(chunk as Buffer);
+      }
       return Buffer.concat(chunks).toString('utf8').trim();
     }
+    if ((await stat(file)).size > SECRET_FILE_MAX_BYTES) throw tooLarge(field);
     return (await readFile(file, 'utf8')).trim();
   } catch (err) {
+    if (err instanceof ValidationError) throw err;
     // The path is not secret, the content is; the error names only the path and the reason.
     const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
     throw new ValidationError([{ field, rule: `could not be read (${code})` }]);

@@ -188,6 +188,16 @@ describe('ekyc otp, resend-otp, biometric, status, cancel', () => {
     expect(run.json).toMatchObject({ accepted: true, stage: 'COMPLETED' });
   });
 
+  it('refuses a --pid-file over 512 KiB naming the field, before reading it or asking Temporal', async () => {
+    const file = join(dir, 'huge-pid.xml');
+    await writeFile(file, Buffer.alloc(600 * 1024, 0x3c));
+    const run = await ekyc(['biometric', '--user-code', '12345678', '--pid-file', file]);
+    expect(run.code).toBe(2);
+    expect(run.json).toMatchObject({
+      error: { code: 'VALIDATION', errors: [{ field: 'pidFile', rule: 'must be at most 512 KiB' }] },
+    });
+  });
+
   it('resend-otp during the cooldown prints RESEND_COOLDOWN and exits 3', async () => {
     const agent = h.newAgent();
     await started(agent, ['--policy', '{"resendCooldown":"10m"}']);
