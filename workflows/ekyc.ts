@@ -58,7 +58,7 @@ import {
   submitBiometricUpdate,
   submitOtpUpdate,
 } from './messages.js';
-import { VERSIONING_BEHAVIOR } from './versioning.js';
+import { versioningOptions } from './versioning.js';
 
 type Request = { updateId?: number } & (
   { kind: 'otp'; otp: string } | { kind: 'resend' } | { kind: 'biometric'; pidData: string }
@@ -97,7 +97,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 const describeErrors = (err: ValidationError) => err.errors.map((e) => `${e.field} ${e.rule}`).join('; ');
 
 // PINNED: a session ends on the worker version it began on, whose code alone must replay its history.
-setWorkflowOptions({ versioningBehavior: VERSIONING_BEHAVIOR.fingpayEkyc }, fingpayEkyc);
+setWorkflowOptions(versioningOptions('fingpayEkyc'), fingpayEkyc);
 export async function fingpayEkyc(input: EkycInput): Promise<EkycResult> {
   if (isUnencryptedMarker(input)) {
     // Started without the codec: the plain Aadhaar and mobile are in the start event, but nothing here uses them.
