@@ -79,7 +79,14 @@ export async function runWorkerCommand(env: Env = process.env): Promise<void> {
         identity,
         signal: stopped.signal,
       })
-        .then((outcome) => logger.info({ ...deploymentVersion, outcome }, 'worker deployment version'))
+        .then((outcome) =>
+          outcome === 'left-alone'
+            ? logger.warn(
+                { ...deploymentVersion, outcome },
+                `worker deployment version not current: it takes no new sessions until an operator runs \`temporal worker deployment set-current-version --deployment-name ${deploymentVersion.deploymentName} --build-id ${deploymentVersion.buildId}\` (or set-ramping-version; docs/OPS.md "Shipping workflow changes")`,
+              )
+            : logger.info({ ...deploymentVersion, outcome }, 'worker deployment version'),
+        )
         .catch((err: Error) =>
           logger.warn({ ...deploymentVersion, errMessage: err.message }, 'could not check the deployment routing'),
         );

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto';
 import { findTemporalCli, SEARCH_ATTRIBUTES } from '../../dev/temporal-server.js';
 import { REQUIRED_SEARCH_ATTRIBUTES } from '../../worker/search-attributes.js';
@@ -85,7 +86,7 @@ async function listed(namespace: string): Promise<Record<string, string>> {
 async function createNamespace(namespace: string): Promise<void> {
   await connection.workflowService.registerNamespace({
     namespace,
-    workflowExecutionRetentionPeriod: { seconds: 86_400 },
+    workflowExecutionRetentionPeriod: msToTs('1 day'),
   });
   for (const deadline = Date.now() + 30_000; ;) {
     try {

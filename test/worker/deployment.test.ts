@@ -129,6 +129,10 @@ describe('ekyc worker in a deployment (real server)', () => {
       (err) => err.includes('worker deployment version'),
     );
     expect(second.stderr()).toContain('"outcome":"left-alone"');
+    // …and says so, with the command that would route to it.
+    expect(second.stderr()).toContain(
+      `set-current-version --deployment-name ${deploymentName} --build-id 2.0.0+second`,
+    );
     expect((await routing(deploymentName))?.current).toEqual({ deploymentName, buildId: '1.0.0+first' });
 
     second.child.kill('SIGTERM');

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto';
 import type { EkoSimulator } from '../../sim/eko-sim.js';
 import { missingSearchAttributes, REQUIRED_SEARCH_ATTRIBUTES } from '../../worker/search-attributes.js';
@@ -28,7 +29,7 @@ async function bareNamespace(): Promise<string> {
   const namespace = `ekyc-bare-${randomUUID().slice(0, 8)}`;
   await connection.workflowService.registerNamespace({
     namespace,
-    workflowExecutionRetentionPeriod: { seconds: 86_400 },
+    workflowExecutionRetentionPeriod: msToTs('1 day'),
   });
   const deadline = Date.now() + 30_000;
   for (;;) {
