@@ -1,7 +1,8 @@
 // Worker Deployment Versioning on the real server, as docs/OPS.md runs it: v1 workers hold sessions waiting for
-// the agent's OTP and fingerprint; v2, whose workflow code cannot replay v1's histories, is made current with the
-// Temporal CLI; new sessions run on v2 while the waiting ones finish on v1, with no non-determinism anywhere;
-// `ekyc replay` tells the two codes apart on the open sessions; a rollback sends new sessions to v1 again.
+// the agent's OTP and fingerprint; v2, whose workflow code cannot replay v1's histories, is deployed beside it (no
+// new sessions), ramped and made current with the Temporal CLI; new sessions run on v2 while the waiting ones finish
+// on v1, with no non-determinism anywhere; `ekyc replay` tells the two codes apart on the open sessions; a rollback
+// sends new sessions to v1 again while v2's own session finishes on v2.
 import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -230,6 +231,34 @@ describe('shipping a workflow change that is not replay-safe', () => {
     expect(onV1.json).toMatchObject({ workflowCode: 'sources', replayed: 2, passed: 2, failed: 0, failures: [] });
     expect(onV1.code).toBe(0);
 
+    // Deployed beside v1, v2 takes no new session until it is ramped or made current.
+    const beside = await start();
+    await waitForStage(beside.handle, 'AWAITING_OTP');
+    expect(await ranOn(beside.handle)).toEqual({ buildId: v1.buildId, v2Code: false });
+
+    // Ramped (all the way, so that the one session of the check is sure to go): new sessions run v2.
+    const ramp = await temporal([
+      'worker',
+      'deployment',
+      'set-ramping-version',
+      '--deployment-name',
+      deploymentName,
+      '--build-id',
+      v2.buildId,
+      '--percentage',
+      '100',
+      '--yes',
+    ]);
+    expect(ramp.code).toBe(0);
+    expect(await describeRouting(connection, inject('temporalNamespace'), deploymentName)).toMatchObject({
+      current: v1,
+      ramping: v2,
+      rampingPercentage: 100,
+    });
+    const ramped = await start();
+    await waitForStage(ramped.handle, 'AWAITING_OTP');
+    expect(await ranOn(ramped.handle)).toEqual({ buildId: v2.buildId, v2Code: true });
+
     // Make v2 current, as the runbook does.
     const setV2 = await temporal([
       'worker',
@@ -243,7 +272,10 @@ describe('shipping a workflow change that is not replay-safe', () => {
     ]);
     expect(setV2.stderr).toBe('');
     expect(setV2.code).toBe(0);
-    expect((await describeRouting(connection, inject('temporalNamespace'), deploymentName))?.current).toEqual(v2);
+    expect(await describeRouting(connection, inject('temporalNamespace'), deploymentName)).toMatchObject({
+      current: v2,
+      ramping: null,
+    });
 
     // New sessions run v2's code.
     const onNew = await start();
@@ -287,7 +319,7 @@ describe('shipping a workflow change that is not replay-safe', () => {
     expect(await completingBuildIds(onNew.handle)).toEqual([v2.buildId]);
 
     // No non-determinism anywhere: not one workflow task failed, on either version.
-    for (const handle of [atOtp.handle, atBiometric.handle, onNew.handle, afterRollback.handle]) {
+    for (const { handle } of [atOtp, atBiometric, beside, ramped, onNew, afterRollback]) {
       expect({ workflowId: handle.workflowId, failed: await workflowTaskFailures(handle) }).toEqual({
         workflowId: handle.workflowId,
         failed: 0,
