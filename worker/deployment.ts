@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WorkerDeploymentVersion } from '@temporalio/common';
 import type { NativeConnection } from '@temporalio/worker';
@@ -27,7 +28,7 @@ export function packageVersion(): string {
 
 /** The checkout's commit (12 hex), or null without a .git or a git binary. */
 export function gitCommit(root = ROOT): string | null {
-  if (!existsSync(`${root}.git`)) return null;
+  if (!existsSync(join(root, '.git'))) return null;
   try {
     const out = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], {
       cwd: root,
@@ -41,24 +42,41 @@ export function gitCommit(root = ROOT): string | null {
   }
 }
 
-function readBuildInfo(): BuildInfo | null {
-  if (!built || !existsSync(BUILD_INFO_PATH)) return null;
-  return JSON.parse(readFileSync(BUILD_INFO_PATH, 'utf8')) as BuildInfo;
+/** Where the default build id comes from; the module's own layout unless a test says otherwise. */
+export interface BuildIdSources {
+  /** dist/build-info.json, read only when running built code. */
+  buildInfoPath: string | null;
+  /** The checkout whose `git rev-parse HEAD` counts, when it has a .git. */
+  root: string;
+  /** The pre-built workflow bundle, hashed when no commit is known. */
+  bundlePath: string | null;
 }
+
+const OWN_SOURCES: BuildIdSources = {
+  buildInfoPath: built ? BUILD_INFO_PATH : null,
+  root: ROOT,
+  bundlePath: built ? PREBUILT_BUNDLE_PATH : null,
+};
 
 /**
  * The build id when EKYC_WORKER_BUILD_ID is not set: `<package version>+<commit>`, the commit being the one the
  * image was built from (dist/build-info.json) or the checkout's. Without a known commit, the pre-built workflow
  * bundle's SHA-256 stands in for it (`+wf-<hash>`), so that two different workflow codes never share a build id.
  */
-export function defaultBuildId(): { buildId: string; from: 'build-info' | 'git' | 'bundle' } {
-  const info = readBuildInfo();
+export function defaultBuildId(sources: BuildIdSources = OWN_SOURCES): {
+  buildId: string;
+  from: 'build-info' | 'git' | 'bundle';
+} {
+  const info =
+    sources.buildInfoPath && existsSync(sources.buildInfoPath)
+      ? (JSON.parse(readFileSync(sources.buildInfoPath, 'utf8')) as BuildInfo)
+      : null;
   const version = info?.version ?? packageVersion();
   if (info?.commit) return { buildId: `${version}+${info.commit}`, from: 'build-info' };
-  const commit = gitCommit();
+  const commit = gitCommit(sources.root);
   if (commit) return { buildId: `${version}+${commit}`, from: 'git' };
-  if (built && existsSync(PREBUILT_BUNDLE_PATH)) {
-    const hash = createHash('sha256').update(readFileSync(PREBUILT_BUNDLE_PATH)).digest('hex').slice(0, 12);
+  if (sources.bundlePath && existsSync(sources.bundlePath)) {
+    const hash = createHash('sha256').update(readFileSync(sources.bundlePath)).digest('hex').slice(0, 12);
     return { buildId: `${version}+wf-${hash}`, from: 'bundle' };
   }
   throw new ConfigError(

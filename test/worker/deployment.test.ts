@@ -3,7 +3,9 @@
 // deployment becomes current; a later one waits for the operator).
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { NativeConnection } from '@temporalio/worker';
@@ -32,6 +34,42 @@ describe('the worker deployment version (configuration)', () => {
     const commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: ROOT }).toString().trim();
     expect(defaultBuildId()).toEqual({ buildId: `${packageVersion}+${commit}`, from: 'git' });
     expect(resolveDeploymentVersion(loadWorkerVersioning({}))?.buildId).toBe(`${packageVersion}+${commit}`);
+  });
+
+  it('takes the commit npm run build recorded (an image has no .git) before any other', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ekyc-build-id-'));
+    try {
+      writeFileSync(join(dir, 'build-info.json'), JSON.stringify({ version: '9.8.7', commit: 'abcdef012345' }));
+      writeFileSync(join(dir, 'bundle.js'), 'workflow code');
+      expect(
+        defaultBuildId({ buildInfoPath: join(dir, 'build-info.json'), root: ROOT, bundlePath: join(dir, 'bundle.js') }),
+      ).toEqual({ buildId: '9.8.7+abcdef012345', from: 'build-info' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('without a known commit, names the workflow code by its bundle hash; with nothing at all, asks for the variable', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ekyc-build-id-'));
+    try {
+      writeFileSync(join(dir, 'build-info.json'), JSON.stringify({ version: '9.8.7', commit: null }));
+      const bundle = join(dir, 'bundle.js');
+      writeFileSync(bundle, 'workflow code v1');
+      const sources = { buildInfoPath: join(dir, 'build-info.json'), root: dir, bundlePath: bundle };
+      const first = defaultBuildId(sources);
+      expect(first.from).toBe('bundle');
+      expect(first.buildId).toMatch(/^9\.8\.7\+wf-[0-9a-f]{12}$/);
+      writeFileSync(bundle, 'workflow code v2');
+      expect(defaultBuildId(sources).buildId).not.toBe(first.buildId);
+      expect(() => defaultBuildId({ buildInfoPath: null, root: dir, bundlePath: null })).toThrow(
+        new ConfigError(
+          'EKYC_WORKER_BUILD_ID',
+          'is required here: no git commit is known (no dist/build-info.json commit, no .git) and no pre-built bundle',
+        ),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.each([
