@@ -7,6 +7,9 @@ COPY package.json package-lock.json ./
 # Scripts are skipped here (the sources are not copied yet); the build runs below.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
+# The commit this image is built from (the context has no .git): `--build-arg EKYC_GIT_COMMIT=$(git rev-parse HEAD)`.
+# It goes into dist/build-info.json, whence the worker's default build id (docs/OPS.md "Shipping workflow changes").
+ARG EKYC_GIT_COMMIT=
 # tsc, then the workflow code pre-bundled into dist/workflow-bundle.js
 RUN npm run build && npm prune --omit=dev --ignore-scripts
 

@@ -72,6 +72,18 @@ export function buildProgram(): Command {
     .option('--reason <reason>', 'why', 'cancelled by operator')
     .action(run(async (o) => (await import('./commands.js')).cancelCommand(o)));
   program
+    .command('replay')
+    .description(
+      'replay the histories a visibility query matches against the workflow code on disk; exits 4 if any fails',
+    )
+    .requiredOption(
+      '--query <query>',
+      'visibility query, e.g. \'WorkflowType="fingpayEkyc" AND ExecutionStatus="Running"\'',
+    )
+    .option('--bundle <file>', 'a pre-built workflow bundle to replay against instead of the code on disk')
+    .option('--limit <n>', 'replay at most this many executions')
+    .action(run(async (o) => (await import('./replay.js')).replayCommand(o)));
+  program
     .command('api')
     .description('run the HTTP API and the agent web page')
     .action(run(async () => (await import('../api/main.js')).runApiCommand()));

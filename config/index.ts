@@ -563,3 +563,36 @@ export function loadOtpSendCaps(env: Env): { perHour: number; perDay: number } {
   if (perDay < perHour) throw new ConfigError('EKYC_OTP_SENDS_PER_DAY', 'must be at least EKYC_OTP_SENDS_PER_HOUR');
   return { perHour, perDay };
 }
+
+export interface WorkerVersioningConfig {
+  /** EKYC_WORKER_VERSIONING: off runs an unversioned worker (no deployment, no pinning). */
+  enabled: boolean;
+  /** EKYC_WORKER_DEPLOYMENT_NAME: the Worker Deployment every release of this service belongs to. */
+  deploymentName: string;
+  /** EKYC_WORKER_BUILD_ID as given; null: derived at start (worker/deployment.ts: package version + git commit). */
+  buildId: string | null;
+}
+
+export const DEFAULT_WORKER_DEPLOYMENT_NAME = 'fingpay-ekyc';
+// The server joins them as `<deployment>:<build id>` (and older servers with "."), so neither may hold those.
+const deploymentNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,100}$/, { error: 'must be 1-100 letters, digits, "_" or "-"' });
+export const BUILD_ID_RULE = 'must be 1-100 letters, digits, ".", "_", "+" or "-", not starting with "__"';
+export const buildIdSchema = z.string().regex(/^(?!__)[A-Za-z0-9_.+-]{1,100}$/, { error: BUILD_ID_RULE });
+
+/**
+ * `ekyc worker` and `ekyc dev`: Worker Deployment Versioning. EKYC_WORKER_VERSIONING (`on`, `off`; default on),
+ * EKYC_WORKER_DEPLOYMENT_NAME (default fingpay-ekyc) and EKYC_WORKER_BUILD_ID (default: derived at start).
+ */
+export function loadWorkerVersioning(env: Env): WorkerVersioningConfig {
+  return {
+    enabled: read(env, 'EKYC_WORKER_VERSIONING', orDefault(oneOf(['on', 'off'] as const), 'on')) === 'on',
+    deploymentName: read(
+      env,
+      'EKYC_WORKER_DEPLOYMENT_NAME',
+      orDefault(deploymentNameSchema, DEFAULT_WORKER_DEPLOYMENT_NAME),
+    ),
+    buildId: read(env, 'EKYC_WORKER_BUILD_ID', buildIdSchema.optional()) ?? null,
+  };
+}

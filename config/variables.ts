@@ -1,7 +1,7 @@
 // Every environment variable the project reads, in one list. The README's configuration table is generated
 // from it (`npm run docs:config`), and the deployment files and the source code are checked against it.
 
-export type Reader = 'worker' | 'api' | 'codec-server' | 'cli' | 'sim' | 'dev' | 'compose' | 'container';
+export type Reader = 'worker' | 'api' | 'codec-server' | 'cli' | 'sim' | 'dev' | 'compose' | 'container' | 'build';
 
 export interface VariableDoc {
   name: string;
@@ -263,6 +263,34 @@ export const VARIABLES: VariableDoc[] = [
       'threads running workflow tasks (1-16), each with its own V8 context; more help only with cores to spare (docs/PERFORMANCE.md)',
     default: '`1`',
     usedBy: ['worker'],
+  },
+  {
+    name: 'EKYC_WORKER_VERSIONING',
+    meaning:
+      '`on`: the worker runs as a version of its Worker Deployment (sessions pinned to the version they began on, docs/OPS.md); `off`: an unversioned worker',
+    default: '`on`',
+    usedBy: ['worker', 'dev'],
+  },
+  {
+    name: 'EKYC_WORKER_DEPLOYMENT_NAME',
+    meaning: 'the Worker Deployment every release of the worker belongs to (letters, digits, `_`, `-`)',
+    default: '`fingpay-ekyc`',
+    usedBy: ['worker', 'dev'],
+  },
+  {
+    name: 'EKYC_WORKER_BUILD_ID',
+    meaning:
+      "this release's build id in the deployment; workers with the same one must run the same code (letters, digits, `.`, `_`, `+`, `-`)",
+    default:
+      "`<package version>+<git commit>` (the image's, or the checkout's); without a commit, `+wf-<workflow bundle's SHA-256>`",
+    usedBy: ['worker', 'dev'],
+  },
+  {
+    name: 'EKYC_GIT_COMMIT',
+    meaning:
+      '`npm run build` / `docker build --build-arg`: the commit the build is made from, recorded in `dist/build-info.json` for the default build id (an image has no `.git`)',
+    default: '`git rev-parse HEAD` of the checkout, if any',
+    usedBy: ['build'],
   },
   {
     name: 'EKYC_LOG_LEVEL',

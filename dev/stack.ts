@@ -27,6 +27,7 @@ import {
   loadTemporalConfig,
   loadTracingConfig,
   loadWorkerMetricsPort,
+  loadWorkerVersioning,
   readVariable,
   type Env,
 } from '../config/index.js';
@@ -34,6 +35,7 @@ import { createLogger, type Logger } from '../observability/logger.js';
 import { startTracing } from '../observability/tracing.js';
 import { startSimulators } from '../sim/main.js';
 import { installRuntime } from '../worker/runtime.js';
+import { makeCurrent, resolveDeploymentVersion } from '../worker/deployment.js';
 import { createEkycWorker } from '../worker/worker.js';
 import { startDevServer } from './temporal-server.js';
 import { z } from 'zod';
@@ -60,6 +62,8 @@ export interface DevStack {
    */
   devToken: string;
   dataDir: string;
+  /** The Worker Deployment Version the stack's worker runs as and made current; null with versioning off. */
+  deployment: { deploymentName: string; buildId: string } | null;
   stop(): Promise<void>;
 }
 
@@ -188,6 +192,7 @@ export async function startDevStack(
 
     const temporalConfig = loadTemporalConfig(devEnv);
     const metricsPort = loadWorkerMetricsPort(devEnv);
+    const deploymentVersion = resolveDeploymentVersion(loadWorkerVersioning(devEnv));
     // One OpenTelemetry SDK for the worker and the API of this process, when switched on; stopped last.
     const tracing = await startTracing(loadTracingConfig(devEnv, 'ekyc-dev'), { logger });
     if (tracing) stops.unshift({ name: 'tracing', stop: () => tracing.shutdown() });
@@ -207,6 +212,7 @@ export async function startDevStack(
       dataConverter: createDataConverter(codecConfig),
       identity: `ekyc-dev-${process.pid}`,
       tracing,
+      deploymentVersion,
     });
     const running = worker.run();
     stops.push({
@@ -216,6 +222,14 @@ export async function startDevStack(
         await running;
       },
     });
+    // The stack's one worker is the code on disk: it takes new sessions at once. Sessions begun under another build
+    // stay pinned to it (README "ekyc dev and versions").
+    if (deploymentVersion) {
+      await makeCurrent(connection, temporalConfig.namespace, deploymentVersion, {
+        onlyIfNeverRouted: false,
+        identity: `ekyc-dev-${process.pid}`,
+      });
+    }
 
     const api = await startApi({
       api: loadApiConfig({ ...devEnv, EKYC_API_HOST: devEnv.EKYC_API_HOST ?? '127.0.0.1' }),
@@ -231,6 +245,7 @@ export async function startDevStack(
     return {
       dataDir,
       devToken,
+      deployment: deploymentVersion,
       urls: {
         agentPage: `${api.url}/#token=${pageToken}`,
         api: api.url,
@@ -252,7 +267,7 @@ export async function startDevStack(
 export async function runDevCommand(env: Env = process.env): Promise<void> {
   const logger = createLogger('ekyc-dev', env);
   const stack = await startDevStack(env, logger);
-  printJson({ urls: stack.urls, devToken: stack.devToken, dataDir: stack.dataDir });
+  printJson({ urls: stack.urls, devToken: stack.devToken, dataDir: stack.dataDir, deployment: stack.deployment });
   process.stderr.write(
     [
       '',

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { bundleWorkflowCode, type Logger } from '@temporalio/worker';
 import { FAILURE_CONVERTER_PATH } from '../codec/data-converter.js';
 import { WORKFLOW_TRACING_MODULE } from '../observability/otel-temporal.js';
+import { BUILD_INFO_PATH, gitCommit, packageVersion, type BuildInfo } from './deployment.js';
 import { PREBUILT_BUNDLE_PATH, PREBUILT_TRACED_BUNDLE_PATH, WORKFLOWS_PATH } from './worker.js';
 
 /**
@@ -21,7 +22,22 @@ export async function bundleWorkflows(logger?: Logger, options: { tracing?: bool
   return code;
 }
 
+/**
+ * What the worker's default build id is made of (worker/deployment.ts): the package version and the commit, from
+ * EKYC_GIT_COMMIT (a Docker build argument: the image has no .git) or from the checkout.
+ */
+function buildInfo(): BuildInfo {
+  const given = process.env.EKYC_GIT_COMMIT?.trim();
+  if (given && !/^[0-9a-f]{7,40}$/.test(given)) {
+    throw new Error('EKYC_GIT_COMMIT: must be a git commit hash (7-40 lowercase hex digits)');
+  }
+  return { version: packageVersion(), commit: given ? given.slice(0, 12) : gitCommit() };
+}
+
 async function main() {
+  const info = buildInfo();
+  await writeFile(BUILD_INFO_PATH, `${JSON.stringify(info)}\n`);
+  process.stderr.write(`build info: ${BUILD_INFO_PATH} (${info.version}+${info.commit ?? 'no commit known'})\n`);
   for (const [path, tracing] of [
     [PREBUILT_BUNDLE_PATH, false],
     [PREBUILT_TRACED_BUNDLE_PATH, true],

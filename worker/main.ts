@@ -13,12 +13,14 @@ import {
   loadWorkerCacheSize,
   loadWorkerWorkflowThreads,
   loadWorkerMetricsPort,
+  loadWorkerVersioning,
   type Env,
 } from '../config/index.js';
 import { createLogger } from '../observability/logger.js';
 import { startTracing } from '../observability/tracing.js';
 import { printJson } from '../client/output.js';
 import { installRuntime } from './runtime.js';
+import { makeCurrent, resolveDeploymentVersion } from './deployment.js';
 import { checkSearchAttributes } from './search-attributes.js';
 import { createEkycWorker } from './worker.js';
 
@@ -31,6 +33,7 @@ export async function runWorkerCommand(env: Env = process.env): Promise<void> {
   const otpSends = loadOtpSendCaps(env);
   const workflowThreads = loadWorkerWorkflowThreads(env);
   const tracingConfig = loadTracingConfig(env, 'ekyc-worker');
+  const deploymentVersion = resolveDeploymentVersion(loadWorkerVersioning(env));
   const logger = createLogger('ekyc-worker', env);
 
   installRuntime({ logger, metricsPort, metricsHost: '0.0.0.0', shutdownSignals: ['SIGINT', 'SIGTERM'] });
@@ -51,6 +54,7 @@ export async function runWorkerCommand(env: Env = process.env): Promise<void> {
       maxCachedWorkflows,
       workflowThreads,
       tracing,
+      deploymentVersion,
     });
     printJson({
       worker: {
@@ -62,10 +66,32 @@ export async function runWorkerCommand(env: Env = process.env): Promise<void> {
         // As the SDK took them, not as configured: what this process really runs with.
         cacheSize: worker.options.maxCachedWorkflows,
         workflowThreads: worker.options.workflowThreadPoolSize,
+        deployment: deploymentVersion,
       },
     });
     // Resolves once a shutdown signal has drained the worker.
-    await worker.run();
+    const stopped = new AbortController();
+    const running = worker.run().finally(() => stopped.abort());
+    if (deploymentVersion) {
+      // The very first release of a deployment routes to itself; later ones wait for the operator (docs/OPS.md).
+      makeCurrent(connection, temporal.namespace, deploymentVersion, {
+        onlyIfNeverRouted: true,
+        identity,
+        signal: stopped.signal,
+      })
+        .then((outcome) =>
+          outcome === 'left-alone'
+            ? logger.warn(
+                { ...deploymentVersion, outcome },
+                `worker deployment version not current: it takes no new sessions until an operator runs \`temporal worker deployment set-current-version --deployment-name ${deploymentVersion.deploymentName} --build-id ${deploymentVersion.buildId}\` (or set-ramping-version; docs/OPS.md "Shipping workflow changes")`,
+              )
+            : logger.info({ ...deploymentVersion, outcome }, 'worker deployment version'),
+        )
+        .catch((err: Error) =>
+          logger.warn({ ...deploymentVersion, errMessage: err.message }, 'could not check the deployment routing'),
+        );
+    }
+    await running;
     logger.info({ identity }, 'worker stopped');
   } finally {
     await connection.close();

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Context } from '@temporalio/activity';
-import type { DataConverter } from '@temporalio/common';
+import type { DataConverter, WorkerDeploymentVersion } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import type { EkycActivities } from '../common/eko-steps.js';
 import type { WorkerActivities } from '../activities/index.js';
@@ -48,6 +48,23 @@ export interface EkycWorkerOptions {
   maxCachedWorkflows?: number;
   /** Threads running workflow tasks; DEFAULT_WORKFLOW_THREADS (config/index.ts) when absent. */
   workflowThreads?: number;
+  /**
+   * The Worker Deployment Version this worker runs as (worker/deployment.ts); absent or null: an unversioned worker
+   * (the tests' in-process workers, EKYC_WORKER_VERSIONING=off).
+   */
+  deploymentVersion?: WorkerDeploymentVersion | null;
+}
+
+/**
+ * What a workflow does when a newer version becomes current, unless it says otherwise (workflows/*.ts declare it
+ * with setWorkflowOptions): pinned, so that a workflow type added without a declaration never meets code that was
+ * not written for its history. It costs keeping the old version's workers until its runs have closed.
+ */
+export const DEFAULT_VERSIONING_BEHAVIOR = 'PINNED' as const;
+
+/** Fail closed: a payload that arrives unencrypted reaches the workflow as a marker, never as its value. */
+export function workerDataConverter(dataConverter: DataConverter): DataConverter {
+  return { ...dataConverter, payloadCodecs: [...(dataConverter.payloadCodecs ?? []), new FailClosedCodec()] };
 }
 
 export async function createEkycWorker(opts: EkycWorkerOptions): Promise<Worker> {
@@ -61,11 +78,7 @@ export async function createEkycWorker(opts: EkycWorkerOptions): Promise<Worker>
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     ...(opts.identity ? { identity: opts.identity } : {}),
-    // Fail closed: a payload that arrives unencrypted reaches the workflow as a marker, never as its value.
-    dataConverter: {
-      ...opts.dataConverter,
-      payloadCodecs: [...(opts.dataConverter.payloadCodecs ?? []), new FailClosedCodec()],
-    },
+    dataConverter: workerDataConverter(opts.dataConverter),
     activities: withHeartbeats(activities),
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     // Bundling from the sources (no pre-built bundle) takes the workflow tracing module in here.
@@ -81,10 +94,19 @@ export async function createEkycWorker(opts: EkycWorkerOptions): Promise<Worker>
     shutdownGraceTime: opts.shutdownGraceTime ?? '20s',
     ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
     workflowThreadPoolSize: opts.workflowThreads ?? DEFAULT_WORKFLOW_THREADS,
+    ...(opts.deploymentVersion
+      ? {
+          workerDeploymentOptions: {
+            useWorkerVersioning: true,
+            version: opts.deploymentVersion,
+            defaultVersioningBehavior: DEFAULT_VERSIONING_BEHAVIOR,
+          },
+        }
+      : {}),
   });
 }
 
-function defaultBundle(traced: boolean): WorkflowBundleOption | undefined {
+export function defaultBundle(traced: boolean): WorkflowBundleOption | undefined {
   // Under the tests (.ts) a stale dist/ bundle must never stand in for the sources.
   const path = traced ? PREBUILT_TRACED_BUNDLE_PATH : PREBUILT_BUNDLE_PATH;
   return ext === '.js' && existsSync(path) ? { codePath: path } : undefined;

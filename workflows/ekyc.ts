@@ -13,6 +13,7 @@ import {
   patched,
   setCurrentDetails,
   setHandler,
+  setWorkflowOptions,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -57,6 +58,7 @@ import {
   submitBiometricUpdate,
   submitOtpUpdate,
 } from './messages.js';
+import { versioningOptions } from './versioning.js';
 
 type Request = { updateId?: number } & (
   { kind: 'otp'; otp: string } | { kind: 'resend' } | { kind: 'biometric'; pidData: string }
@@ -94,6 +96,8 @@ const UNENCRYPTED_RULE = 'must be encrypted with the payload codec (use the ekyc
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const describeErrors = (err: ValidationError) => err.errors.map((e) => `${e.field} ${e.rule}`).join('; ');
 
+// PINNED: a session ends on the worker version it began on, whose code alone must replay its history.
+setWorkflowOptions(versioningOptions('fingpayEkyc'), fingpayEkyc);
 export async function fingpayEkyc(input: EkycInput): Promise<EkycResult> {
   if (isUnencryptedMarker(input)) {
     // Started without the codec: the plain Aadhaar and mobile are in the start event, but nothing here uses them.

@@ -8,6 +8,7 @@ import {
   continueAsNew,
   proxyActivities,
   setHandler,
+  setWorkflowOptions,
   workflowInfo,
 } from '@temporalio/workflow';
 import {
@@ -19,12 +20,16 @@ import {
   type ReserveOtpSendArg,
 } from '../common/otp-quota.js';
 import { otpQuotaQuery, reserveOtpSendUpdate } from './messages.js';
+import { versioningOptions } from './versioning.js';
 
 // Each reservation adds three events (update accepted, completed, and a task): 300 stay far below any limit.
 const RESERVATIONS_PER_RUN = 100;
 
 const isCount = (v: unknown, max: number) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
 
+// AUTO_UPGRADE: moves to the current worker version at its next task, so every version must replay its histories
+// (`ekyc replay` checks that before a version is made current).
+setWorkflowOptions(versioningOptions('fingpayOtpQuota'), fingpayOtpQuota);
 export async function fingpayOtpQuota(state: OtpQuotaState): Promise<void> {
   let sends = pruneSends(
     Array.isArray(state?.sends) ? state.sends.filter((t) => typeof t === 'number') : [],

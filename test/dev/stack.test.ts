@@ -19,6 +19,7 @@ interface DevOutput {
   urls: Record<string, string | null>;
   devToken: string;
   dataDir: string;
+  deployment: { deploymentName: string; buildId: string } | null;
 }
 
 async function ports() {
@@ -110,6 +111,8 @@ describe('ekyc dev', () => {
     const first = await startDev(env);
     const { urls } = first.out;
     try {
+      // Its worker is a version of the deployment, made current at start: the session below runs only because it is.
+      expect(first.out.deployment).toMatchObject({ deploymentName: 'fingpay-ekyc' });
       const page = await fetch(urls.api + '/');
       expect(page.status).toBe(200);
       expect(await page.text()).toMatch(/<html/i);

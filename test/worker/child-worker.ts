@@ -29,6 +29,9 @@ export function workerEnv(sim: EkoSimulator, taskQueue: string, extra: Record<st
     EKYC_CODEC_KEYS: TEST_CODEC_KEYS,
     EKYC_METRICS_PORT: '0',
     EKYC_LOG_LEVEL: 'warn',
+    // A Worker Deployment per task queue: the worker is its first version and so routes to itself (the build id
+    // comes from the checkout, and a commit made while the tests run must not strand a shared deployment).
+    EKYC_WORKER_DEPLOYMENT_NAME: `ekyc-test-${taskQueue.replace(/[^A-Za-z0-9_-]/g, '-')}`.slice(0, 100),
     ...extra,
   };
 }
