@@ -3,7 +3,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { EkoConfig } from '../config/index.js';
 import type { Logger } from '../observability/logger.js';
-import type { EkoStep, EkycActivities } from '../common/eko-steps.js';
+import type { DailyKycActivities, EkoStep, EkycActivities } from '../common/eko-steps.js';
 import { EkoClient, EkoError, type CallOptions } from './eko/client.js';
 import { uncertainIfRetriedBiometric } from './eko/classify.js';
 import { createOtpQuotaActivities, type OtpSendCaps } from './otp-quota.js';
@@ -16,8 +16,8 @@ export interface ActivityDeps {
   otpSends?: OtpSendCaps;
 }
 
-/** Everything the worker registers: the Eko steps and the OTP quota. */
-export type WorkerActivities = EkycActivities & OtpQuotaActivities;
+/** Everything the worker registers: the Eko steps (eKYC and Daily KYC) and the OTP quota. */
+export type WorkerActivities = EkycActivities & DailyKycActivities & OtpQuotaActivities;
 
 /** The activity's cancellation signal when running as an activity; nothing when called directly. */
 function cancellation(): CallOptions {
@@ -100,6 +100,7 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
     sendOtp: (input) => run('sendOtp', input, (o) => client.sendOtp(input, o)),
     verifyOtp: (input) => run('verifyOtp', input, (o) => client.verifyOtp(input, o)),
     submitBiometric: (input) => run('biometric', input, (o) => client.submitBiometric(input, o)),
+    submitDailyKyc: (input) => run('dailyKyc', input, (o) => client.submitDailyKyc(input, o)),
     ...createOtpQuotaActivities(
       deps.otpSends ?? { perHour: DEFAULT_OTP_SENDS_PER_HOUR, perDay: DEFAULT_OTP_SENDS_PER_DAY },
     ),

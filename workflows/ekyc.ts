@@ -27,7 +27,7 @@ import {
   type Stage,
   type UpdateOutcome,
 } from '../common/domain.js';
-import { EKO_ERROR, type EkoStep, type OtpPair } from '../common/eko-steps.js';
+import { EKO_ERROR, type EkycStep, type OtpPair } from '../common/eko-steps.js';
 // The zod-free checks: zod would be evaluated again in every workflow instance (docs/PERFORMANCE.md).
 import {
   ValidationError,
@@ -142,7 +142,7 @@ class EkycSession {
   private readonly queue: Request[] = [];
   private readonly outcomes = new Map<number, UpdateOutcome>();
   private nextUpdateId = 1;
-  private readonly calls: Record<EkoStep, number> = { sendOtp: 0, verifyOtp: 0, biometric: 0 };
+  private readonly calls: Record<EkycStep, number> = { sendOtp: 0, verifyOtp: 0, biometric: 0 };
   private readonly eko: EkoCalls;
   private readonly quota: OtpQuotaActivities;
 
@@ -447,7 +447,7 @@ class EkycSession {
     });
   }
 
-  private stepBase(step: EkoStep) {
+  private stepBase(step: EkycStep) {
     const { userCode, customerId, aadhaar, latlong } = this.input;
     this.calls[step] += 1;
     return {
