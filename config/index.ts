@@ -531,3 +531,14 @@ export function loadOtpSendCaps(env: Env): { perHour: number; perDay: number } {
   if (perDay < perHour) throw new ConfigError('EKYC_OTP_SENDS_PER_DAY', 'must be at least EKYC_OTP_SENDS_PER_HOUR');
   return { perHour, perDay };
 }
+
+/**
+ * `ekyc worker`: EKYC_DAILY_AUTH_ELIGIBLE_AFTER (how long after a completed eKYC Daily KYC is allowed) and
+ * EKYC_DAILY_AUTH_MAX_ATTEMPTS (rejected captures per IST day before BLOCKED): the policy a new fingpayAgent
+ * lifecycle starts with (workflows/agent.ts).
+ */
+export function loadDailyAuthPolicy(env: Env): { eligibleAfter: string; maxAttempts: number } {
+  const eligibleAfterSeconds = read(env, 'EKYC_DAILY_AUTH_ELIGIBLE_AFTER', durationIn(0, 30 * DAY, 3 * DAY));
+  const maxAttempts = read(env, 'EKYC_DAILY_AUTH_MAX_ATTEMPTS', intIn(1, 10, 3));
+  return { eligibleAfter: `${eligibleAfterSeconds}s`, maxAttempts };
+}

@@ -243,6 +243,19 @@ export const VARIABLES: VariableDoc[] = [
     usedBy: ['worker', 'dev'],
   },
   {
+    name: 'EKYC_DAILY_AUTH_ELIGIBLE_AFTER',
+    meaning:
+      'how long after a completed eKYC an agent may do Daily KYC (before it: `NOT_YET_ELIGIBLE`, Eko not called); taken by a lifecycle when it starts (0s–30d)',
+    default: '`3d`',
+    usedBy: ['worker', 'dev'],
+  },
+  {
+    name: 'EKYC_DAILY_AUTH_MAX_ATTEMPTS',
+    meaning: 'rejected Daily KYC captures per agent per IST day before `BLOCKED` until midnight IST (1–10)',
+    default: '`3`',
+    usedBy: ['worker', 'dev'],
+  },
+  {
     name: 'EKYC_WORKER_CACHE_SIZE',
     meaning:
       'sessions the worker keeps cached (sticky); a cached one costs ~0.25 MiB, an evicted one nothing and resumes by replay',

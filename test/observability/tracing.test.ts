@@ -375,6 +375,7 @@ describe('the traced workflow code', () => {
             submitBiometric: unused,
             submitDailyKyc: unused,
             reserveOtpSend: unused,
+            notifyAgentOfEkyc: unused,
           },
           dataConverter: testDataConverter(),
           workflowBundle: { code: plainCode },
