@@ -92,6 +92,7 @@ describe('fingpayAgent: learning of the eKYC and eligibility', () => {
   it('a completed fingpayEkyc starts the lifecycle, which refuses Daily KYC before eligibility without calling Eko, then wakes for it', async () => {
     const agent = newAgent(sim);
     const { completedAt } = await completeEkyc(agent);
+    await recordHistory(rig.client.workflow.getHandle(workflowIdFor(agent.userCode)), 'ekyc-completed-tells-agent');
     const waiting = await waitForState(agent, 'WAITING_ELIGIBILITY');
     expect(waiting.ekycCompletedAt).toBe(completedAt);
     expect(waiting.eligibleAt).toBe(new Date(Date.parse(completedAt) + ELIGIBLE_AFTER_MS).toISOString());
