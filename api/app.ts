@@ -72,6 +72,8 @@ export interface ApiOptions {
   rateLimits?: ApiRateLimits;
   /** Fastify's trustProxy, for the client IP behind a reverse proxy (EKYC_API_TRUST_PROXY). */
   trustProxy?: false | string[];
+  /** EKO_DAILY_WADH, handed to the page at GET /page-config.json (not a secret). */
+  dailyWadh?: string;
 }
 
 const RATE_WINDOW_MS = 60_000;
@@ -185,6 +187,8 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     await client.ping();
     return { status: 'ready' };
   });
+  // What the page needs to know of the deployment; nothing secret, so no token.
+  app.get('/page-config.json', async () => ({ dailyWadh: options.dailyWadh ?? '' }));
   app.get('/metrics', async (_request, reply) => {
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();

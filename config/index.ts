@@ -280,6 +280,8 @@ export interface ApiConfig {
   rateLimits: ApiRateLimits;
   /** Fastify's trustProxy: false, or the reverse proxies' addresses/CIDRs (for the client IP). */
   trustProxy: false | string[];
+  /** EKO_DAILY_WADH: the `wadh` the page asks the RD service for on Daily KYC (empty: none). */
+  dailyWadh?: string;
 }
 
 /** Requests per minute on /v1, per client IP and per agent (0 turns one off). Kept per API process. */
@@ -364,8 +366,23 @@ export function loadApiConfig(env: Env): ApiConfig {
       ),
     },
     trustProxy: read(env, 'EKYC_API_TRUST_PROXY', trustProxySchema),
+    dailyWadh: loadDailyWadh(env),
   };
 }
+
+/** EKO_DAILY_WADH: the `wadh` of the page's Daily KYC capture; empty (no wadh) unless set. */
+export function loadDailyWadh(env: Env): string {
+  return read(env, 'EKO_DAILY_WADH', dailyWadhSchema);
+}
+
+// Eko's pages disagree on the Daily KYC wadh (API.md §9.3: blank, or the eKYC's): a base64 SHA-256 or nothing.
+const dailyWadhSchema = orDefault(
+  z
+    .string()
+    .max(64, { error: 'must be empty or a base64 SHA-256 (44 characters), e.g. the eKYC wadh' })
+    .regex(/^[A-Za-z0-9+/]{43}=$/, { error: 'must be empty or a base64 SHA-256 (44 characters), e.g. the eKYC wadh' }),
+  '',
+);
 
 /** Credentials `ekyc sim` (and the dev stack's worker) use when EKO_* are unset: simulator-only values, not Eko's. */
 export const EKO_SIM_DEV_CREDENTIALS = {

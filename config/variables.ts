@@ -105,6 +105,13 @@ export const VARIABLES: VariableDoc[] = [
     usedBy: ['worker', 'sim', 'dev'],
   },
   {
+    name: 'EKO_DAILY_WADH',
+    meaning:
+      "the `wadh` the agent page asks the RD service for on Daily KYC (Eko's pages disagree: blank, or the eKYC wadh `E0jzJ/P8UopUHAieZn8CKqS4WPMi5ZSYXgfnlfkWjrc=`); served at `GET /page-config.json`",
+    default: 'empty',
+    usedBy: ['api', 'dev'],
+  },
+  {
     name: 'EKO_TIMEOUT_MS',
     meaning: 'per-request timeout of an Eko call (100–120000)',
     default: '`15000`',

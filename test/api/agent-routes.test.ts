@@ -156,3 +156,25 @@ describe('POST /v1/agents/{userCode}/daily-auth', () => {
     expect(logs).not.toContain('PidData');
   });
 });
+
+describe('GET /page-config.json', () => {
+  it('hands the page EKO_DAILY_WADH (empty by default), without a token', async () => {
+    const withWadh = buildApi({
+      client: h.ekyc,
+      auth: issuer.config,
+      logger: capturingLogger().logger,
+      publicDir: null,
+      dailyWadh: 'E0jzJ/P8UopUHAieZn8CKqS4WPMi5ZSYXgfnlfkWjrc=',
+    });
+    try {
+      const res = await withWadh.inject({ method: 'GET', url: '/page-config.json' });
+      expect([res.statusCode, res.json()]).toEqual([
+        200,
+        { dailyWadh: 'E0jzJ/P8UopUHAieZn8CKqS4WPMi5ZSYXgfnlfkWjrc=' },
+      ]);
+    } finally {
+      await withWadh.close();
+    }
+    expect((await api.inject({ method: 'GET', url: '/page-config.json' })).json()).toEqual({ dailyWadh: '' });
+  });
+});

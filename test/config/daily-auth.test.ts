@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadDailyAuthPolicy } from '../../config/index.js';
+import { ConfigError, loadDailyAuthPolicy, loadDailyWadh } from '../../config/index.js';
 
 describe('EKYC_DAILY_AUTH_ELIGIBLE_AFTER and EKYC_DAILY_AUTH_MAX_ATTEMPTS', () => {
   it('default to Eko’s 3 days and 3 attempts', () => {
@@ -20,5 +20,20 @@ describe('EKYC_DAILY_AUTH_ELIGIBLE_AFTER and EKYC_DAILY_AUTH_MAX_ATTEMPTS', () =
       /^EKYC_DAILY_AUTH_ELIGIBLE_AFTER: /,
     );
     expect(() => loadDailyAuthPolicy({ EKYC_DAILY_AUTH_MAX_ATTEMPTS: '0' })).toThrow(/^EKYC_DAILY_AUTH_MAX_ATTEMPTS: /);
+  });
+});
+
+describe('EKO_DAILY_WADH', () => {
+  const wadh = (v?: string) => loadDailyWadh(v === undefined ? {} : { EKO_DAILY_WADH: v });
+
+  it('defaults to empty (Eko’s latest pages: blank wadh for Daily KYC) and takes a base64 SHA-256', () => {
+    expect(wadh()).toBe('');
+    expect(wadh('')).toBe('');
+    expect(wadh('E0jzJ/P8UopUHAieZn8CKqS4WPMi5ZSYXgfnlfkWjrc=')).toBe('E0jzJ/P8UopUHAieZn8CKqS4WPMi5ZSYXgfnlfkWjrc=');
+  });
+
+  it('refuses anything else, naming the variable', () => {
+    expect(() => wadh('not base64')).toThrow(/^EKO_DAILY_WADH: /);
+    expect(() => wadh('A'.repeat(5000))).toThrow(/^EKO_DAILY_WADH: /);
   });
 });
