@@ -74,6 +74,13 @@ const UNENCRYPTED_RULE = 'must be encrypted with the payload codec (use the ekyc
 // Emitted by the worker's Runtime; labels come from fixed sets (Eko failure types and AGENT_CODE), never PII.
 const dailyAuthOutcomes = () =>
   metricMeter.createCounter('ekyc_daily_auth_outcomes', 'requests', 'Daily KYC requests by outcome code');
+// The day's first success, by whether it came before 10:00 IST: the share of authenticated agents ready for the morning.
+const firstDailyAuths = () =>
+  metricMeter.createCounter(
+    'ekyc_daily_auth_first_success',
+    'agents',
+    "agents' first successful Daily KYC of the IST day, by before_10_ist",
+  );
 const unencryptedPayloads = () =>
   metricMeter.createCounter(
     'ekyc_unencrypted_payloads',
@@ -352,6 +359,10 @@ class AgentLifecycle {
     // The call counts for the IST day it was made on: a success at 23:59:59 does not cover the next day.
     const validUntil = nextIstMidnight(startedAt);
     if (result.ok) {
+      if (day.authenticatedAt === null) {
+        const minutesIst = Math.floor((startedAt - Date.parse(`${day.date}T00:00:00+05:30`)) / 60_000);
+        firstDailyAuths().add(1, { before_10_ist: String(minutesIst < 600) });
+      }
       day.authenticatedAt = iso(Date.now());
       day.invalidated = false;
       // A success ends the day's failures: after an invalidation the agent has every attempt again.

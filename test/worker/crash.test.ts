@@ -1,6 +1,7 @@
 // Worker processes that die: SIGKILL while a session waits for the OTP, and while an Eko call is in flight.
 // A new worker process picks the session up and finishes it; Eko sees exactly one successful biometric.
 import { randomUUID } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import type { EkoSimulator } from '../../sim/eko-sim.js';
@@ -30,10 +31,21 @@ afterAll(async () => {
   await sim?.stop();
 });
 
-function startWorkerProcess(taskQueue: string): ChildWorker {
-  const worker = spawnWorker(workerEnv(sim, taskQueue));
+function startWorkerProcess(taskQueue: string, extra: Record<string, string> = {}): ChildWorker {
+  const worker = spawnWorker(workerEnv(sim, taskQueue, extra));
   workers.push(worker);
   return worker;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 const biometricCalls = (userCode: string) =>
@@ -101,7 +113,8 @@ describe('worker crashes', () => {
     expect(dailyCalls()).toHaveLength(1);
     await crash(first);
 
-    const second = startWorkerProcess(taskQueue);
+    const metricsPort = await freePort();
+    const second = startWorkerProcess(taskQueue, { EKYC_METRICS_PORT: String(metricsPort) });
     await second.ready;
     expect(await outcome).toMatchObject({ accepted: true, state: 'AUTHENTICATED' });
     const calls = dailyCalls();
@@ -113,5 +126,10 @@ describe('worker crashes', () => {
       await handle.executeUpdate(submitDailyAuthUpdate, { args: [dailyArg(agent)] }).catch((e) => e.cause?.type),
     ).toBe('DailyAuthRefused');
     expect(dailyCalls().filter((e) => e.code === '0')).toHaveLength(1);
+    // The worker's metrics count the outcome and the day's first success (never a user code).
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/^ekyc_daily_auth_outcomes\S*\{[^}]*code="OK"[^}]*\} 1$/m);
+    expect(metrics).toMatch(/^ekyc_daily_auth_first_success\S*\{[^}]*before_10_ist="(true|false)"[^}]*\} 1$/m);
+    expect(metrics).not.toContain(agent.userCode);
   }, 180_000);
 });
