@@ -252,9 +252,9 @@ export const VARIABLES: VariableDoc[] = [
   {
     name: 'EKYC_DAILY_AUTH_ELIGIBLE_AFTER',
     meaning:
-      'how long after a completed eKYC an agent may do Daily KYC (before it: `NOT_YET_ELIGIBLE`, Eko not called); taken by a lifecycle when it starts (0s–30d)',
+      'how long after a completed eKYC an agent may do Daily KYC (before it: `NOT_YET_ELIGIBLE`, Eko not called); taken by a lifecycle when it starts; `ekyc sim` opens its simulated Daily KYC after the same window (0s–30d)',
     default: '`3d`',
-    usedBy: ['worker', 'dev'],
+    usedBy: ['worker', 'sim', 'dev'],
   },
   {
     name: 'EKYC_DAILY_AUTH_MAX_ATTEMPTS',
