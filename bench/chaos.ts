@@ -21,7 +21,7 @@ import {
   TemporalUnavailableError,
   type StepOptions,
 } from '../client/index.js';
-import { workflowIdFor, type EkycStatus, type UpdateOutcome } from '../common/domain.js';
+import { WORKFLOW_TYPE, workflowIdFor, type EkycStatus, type UpdateOutcome } from '../common/domain.js';
 import { loadCodecConfig } from '../config/index.js';
 import { freePort } from '../dev/ports.js';
 import { startDevServer, type DevServer } from '../dev/temporal-server.js';
@@ -385,6 +385,15 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
   let workflowTasksTimedOut = 0;
   for (const [userCode, stage] of outcomes) {
     const handle = client.workflow.getHandle(workflowIdFor(userCode));
+    if (stage === 'COMPLETED') {
+      // A completed session closes its run once it has told the agent's lifecycle (an activity that may have to
+      // wait out a killed worker's heartbeat): give it that time before judging the run.
+      for (const until = Date.now() + 90_000; Date.now() < until;) {
+        const d = await persist(() => handle.describe(), Date.now() + 60_000, retried);
+        if (d.status.name !== 'RUNNING') break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
     const description = await persist(() => handle.describe(), Date.now() + 60_000, retried);
     const closedCompleted = description.status.name === 'COMPLETED';
     if (stage !== 'COMPLETED' || !closedCompleted) {
@@ -413,7 +422,12 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
       if (e.eventType === E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT) workflowTasksTimedOut++;
     }
   }
-  const running = (await client.workflow.count(`TaskQueue = '${TASK_QUEUE}' AND ExecutionStatus = 'Running'`)).count;
+  // Sessions only: the agents' lifecycles (fingpayAgent) run for ever and their OTP quotas for a day, by design.
+  const running = (
+    await client.workflow.count(
+      `TaskQueue = '${TASK_QUEUE}' AND ExecutionStatus = 'Running' AND WorkflowType = '${WORKFLOW_TYPE}'`,
+    )
+  ).count;
   await connection.close();
 
   const ledger = sim.ledger();

@@ -12,7 +12,8 @@ import { agentStatusQuery } from '../../workflows/messages.js';
 import type { EkoSimulator } from '../../sim/eko-sim.js';
 import { ekycInput, newAgent, pidData, startSim, type Agent } from '../sim/eko-fixtures.js';
 import { startTimeSkipping, type TimeSkipping } from '../support/time-skipping.js';
-import { recordHistory } from './harness.js';
+import { decodeArrayFromPayloads, loadDataConverter } from '@temporalio/common/lib/internal-non-workflow/index.js';
+import { recordHistory, testDataConverter } from './harness.js';
 import { dailyArg, startAgentRig, startLifecycle, type AgentRig } from './agent-harness.js';
 
 const HOUR = 3_600_000;
@@ -179,6 +180,20 @@ describe('fingpayAgent over 400 simulated days (time-skipping server)', () => {
     for (const run of runs) expect(run.events, run.runId).toBeLessThan(1_500);
     const final = await status(agent);
     expect(final.ekycCompletedAt).not.toBeNull();
+    // What each run started with (the previous run's state, decrypted with the test key): never an Aadhaar or a PID.
+    const converter = loadDataConverter(testDataConverter());
+    for (const runId of runIds) {
+      const history = await rig.client.workflow.getHandle(workflowId, runId).fetchHistory();
+      const started = history.events![0].workflowExecutionStartedEventAttributes!;
+      const [input] = await decodeArrayFromPayloads(converter, started.input!.payloads);
+      expect(Object.keys(input as object).sort(), runId).toEqual(
+        started.continuedExecutionRunId
+          ? ['ekyc', 'lastError', 'lastSuccessDate', 'policy', 'rekycRequired', 'today', 'userCode']
+          : ['userCode'],
+      );
+      expect(JSON.stringify(input)).not.toContain(agent.aadhaar);
+      expect(JSON.stringify(input)).not.toContain('PidData');
+    }
     console.log(
       `[agent-days] ${DAYS} days, ${runIds.size} runs, events per run max ${Math.max(...runs.map((r) => r.events))}, ` +
         `Daily KYC calls ${[...all.values()].reduce((a, b) => a + b, 0)}`,
