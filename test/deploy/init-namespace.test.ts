@@ -1,6 +1,7 @@
 // deploy/temporal/init-namespace.sh against the real Temporal server of the test run, on namespaces of its own:
 // a namespace that does not exist yet, a second run (idempotent), one attribute missing, one of the wrong type.
 // It must succeed only when the server lists every search attribute with its type, and say why otherwise.
+import { msToTs } from '@temporalio/common/lib/time.js';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -85,7 +86,7 @@ async function listed(namespace: string): Promise<Record<string, string>> {
 async function createNamespace(namespace: string): Promise<void> {
   await connection.workflowService.registerNamespace({
     namespace,
-    workflowExecutionRetentionPeriod: { seconds: 86_400 },
+    workflowExecutionRetentionPeriod: msToTs('1 day'),
   });
   for (const deadline = Date.now() + 30_000; ;) {
     try {

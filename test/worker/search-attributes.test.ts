@@ -1,5 +1,6 @@
 // The worker refuses to start on a namespace that lacks a search attribute its workflows upsert (instead of failing
 // every session's workflow task), with one line naming what is missing and the command that adds it.
+import { msToTs } from '@temporalio/common/lib/time.js';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -28,7 +29,7 @@ async function bareNamespace(): Promise<string> {
   const namespace = `ekyc-bare-${randomUUID().slice(0, 8)}`;
   await connection.workflowService.registerNamespace({
     namespace,
-    workflowExecutionRetentionPeriod: { seconds: 86_400 },
+    workflowExecutionRetentionPeriod: msToTs('1 day'),
   });
   const deadline = Date.now() + 30_000;
   for (;;) {
