@@ -3,10 +3,12 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { EkoConfig } from '../config/index.js';
 import type { Logger } from '../observability/logger.js';
-import type { EkoStep, EkycActivities } from '../common/eko-steps.js';
+import type { DailyKycActivities, EkoStep, EkycActivities } from '../common/eko-steps.js';
 import { EkoClient, EkoError, type CallOptions } from './eko/client.js';
 import { uncertainIfRetriedBiometric } from './eko/classify.js';
 import { createOtpQuotaActivities, type OtpSendCaps } from './otp-quota.js';
+import { createAgentActivities } from './agent.js';
+import type { AgentActivities, AgentPolicy } from '../common/agent.js';
 import { DEFAULT_OTP_SENDS_PER_DAY, DEFAULT_OTP_SENDS_PER_HOUR, type OtpQuotaActivities } from '../common/otp-quota.js';
 
 export interface ActivityDeps {
@@ -14,10 +16,12 @@ export interface ActivityDeps {
   logger?: Logger;
   /** OTPs per agent per hour and per day, across its sessions (EKYC_OTP_SENDS_PER_HOUR / _PER_DAY). */
   otpSends?: OtpSendCaps;
+  /** The policy a new fingpayAgent lifecycle starts with (EKYC_DAILY_AUTH_*); the defaults when absent. */
+  agentPolicy?: Partial<AgentPolicy>;
 }
 
-/** Everything the worker registers: the Eko steps and the OTP quota. */
-export type WorkerActivities = EkycActivities & OtpQuotaActivities;
+/** Everything the worker registers: the Eko steps (eKYC and Daily KYC) and the OTP quota. */
+export type WorkerActivities = EkycActivities & DailyKycActivities & OtpQuotaActivities & AgentActivities;
 
 /** The activity's cancellation signal when running as an activity; nothing when called directly. */
 function cancellation(): CallOptions {
@@ -100,6 +104,8 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
     sendOtp: (input) => run('sendOtp', input, (o) => client.sendOtp(input, o)),
     verifyOtp: (input) => run('verifyOtp', input, (o) => client.verifyOtp(input, o)),
     submitBiometric: (input) => run('biometric', input, (o) => client.submitBiometric(input, o)),
+    submitDailyKyc: (input) => run('dailyKyc', input, (o) => client.submitDailyKyc(input, o)),
+    ...createAgentActivities(deps.agentPolicy),
     ...createOtpQuotaActivities(
       deps.otpSends ?? { perHour: DEFAULT_OTP_SENDS_PER_HOUR, perDay: DEFAULT_OTP_SENDS_PER_DAY },
     ),

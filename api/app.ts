@@ -25,11 +25,13 @@ import {
 import type { EkycClient, StepOptions } from '../client/index.js';
 import { EkycClientError } from '../client/errors.js';
 import type { EkycInput, UpdateOutcome } from '../common/domain.js';
+import type { DailyAuthArg, InvalidateArg } from '../common/agent.js';
 import { ValidationError } from '../common/validation.js';
 import type { ApiRateLimits, JwtConfig } from '../config/index.js';
 import { traceRequests } from '../observability/otel-http.js';
 import { createApiMetrics, resultLabel, type ApiMetrics } from './metrics.js';
 import {
+  dailyAuthProblem,
   ForbiddenError,
   RateLimitedError,
   notAcceptedProblem,
@@ -43,7 +45,16 @@ import * as schemas from './schemas.js';
 /** What the API needs of the client library (tests may hand in a stand-in). */
 export type EkycApiClient = Pick<
   EkycClient,
-  'startEkyc' | 'submitOtp' | 'requestOtpResend' | 'submitBiometric' | 'status' | 'cancel' | 'ping'
+  | 'startEkyc'
+  | 'submitOtp'
+  | 'requestOtpResend'
+  | 'submitBiometric'
+  | 'status'
+  | 'cancel'
+  | 'ping'
+  | 'agentStatus'
+  | 'submitDailyAuth'
+  | 'invalidateDailyAuth'
 >;
 
 export interface ApiOptions {
@@ -61,6 +72,8 @@ export interface ApiOptions {
   rateLimits?: ApiRateLimits;
   /** Fastify's trustProxy, for the client IP behind a reverse proxy (EKYC_API_TRUST_PROXY). */
   trustProxy?: false | string[];
+  /** EKO_DAILY_WADH, handed to the page at GET /page-config.json (not a secret). */
+  dailyWadh?: string;
 }
 
 const RATE_WINDOW_MS = 60_000;
@@ -181,6 +194,8 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     await client.ping();
     return { status: 'ready' };
   });
+  // What the page needs to know of the deployment; nothing secret, so no token.
+  app.get('/page-config.json', async () => ({ dailyWadh: options.dailyWadh ?? '' }));
   app.get('/metrics', async (_request, reply) => {
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
@@ -349,6 +364,65 @@ export function buildApi(options: ApiOptions): FastifyInstance {
           const result = await step(
             'cancel',
             () => client.cancel(userCode, reason),
+            () => 'requested',
+          );
+          return reply.code(202).send(result);
+        },
+      );
+
+      // ---- the agent lifecycle (fingpayAgent) ----
+
+      v1.get(
+        '/agents/:userCode',
+        { schema: { params: schemas.userCodeParams, response: { 200: schemas.agentStatusResult } } },
+        async (request: FastifyRequest<{ Params: UserCodeParams }>) =>
+          step(
+            'agentStatus',
+            () => client.agentStatus(request.params.userCode),
+            () => 'ok',
+          ),
+      );
+
+      v1.post(
+        '/agents/:userCode/daily-auth',
+        {
+          bodyLimit: BIOMETRIC_BODY_LIMIT_BYTES,
+          schema: {
+            params: schemas.userCodeParams,
+            headers: schemas.stepHeaders,
+            body: schemas.dailyAuthBody,
+            response: { 200: schemas.dailyAuthOutcome },
+          },
+        },
+        async (request: FastifyRequest<{ Params: UserCodeParams; Body: DailyAuthArg }>, reply) => {
+          const outcome = await step(
+            'dailyAuth',
+            () => client.submitDailyAuth(request.params.userCode, request.body, stepOptions(request)),
+            (o) => (o.accepted ? 'accepted' : (o.code ?? 'NOT_ACCEPTED')),
+          );
+          return outcome.accepted
+            ? reply.code(200).send(outcome)
+            : sendProblem(reply, dailyAuthProblem(outcome, now()));
+        },
+      );
+
+      v1.post(
+        '/agents/:userCode/daily-auth/invalidate',
+        {
+          schema: {
+            params: schemas.userCodeParams,
+            body: schemas.invalidateBody,
+            response: { 202: schemas.invalidateResult },
+          },
+        },
+        async (request: FastifyRequest<{ Params: UserCodeParams; Body: InvalidateArg }>, reply) => {
+          // A cash withdrawal's FP069 or an operator change is reported by the backend, never by the agent itself.
+          if (!hasScope(request.token!, SCOPES.admin)) {
+            throw new ForbiddenError(`invalidating a Daily KYC needs the ${SCOPES.admin} scope`);
+          }
+          const result = await step(
+            'invalidateDailyAuth',
+            () => client.invalidateDailyAuth(request.params.userCode, request.body.reason),
             () => 'requested',
           );
           return reply.code(202).send(result);

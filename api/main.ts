@@ -53,6 +53,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
     publicDir: options.publicDir,
     rateLimits: options.api.rateLimits,
     trustProxy: options.api.trustProxy,
+    dailyWadh: options.api.dailyWadh ?? '',
     ...(options.tracing ? { tracer: options.tracing.tracer } : {}),
   });
   try {

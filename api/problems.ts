@@ -3,6 +3,7 @@
 import type { FastifyReply } from 'fastify';
 import { TokenError } from '../auth/jwt.js';
 import {
+  AgentNotFoundError,
   EkycAlreadyCompletedError,
   EkycNotFoundError,
   EkycStepPendingError,
@@ -12,6 +13,8 @@ import {
 import type { UpdateOutcome } from '../common/domain.js';
 import { ValidationError, type FieldError } from '../common/validation.js';
 import { OUTCOME_CODE } from '../workflows/messages.js';
+import { AGENT_CODE, type DailyAuthOutcome } from '../common/agent.js';
+import { EKO_ERROR } from '../common/eko-steps.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 /** Retry hint when Temporal (or the token key set) is out of reach. */
@@ -100,6 +103,9 @@ export function problemFor(err: unknown): ProblemResponse | null {
   if (err instanceof EkycNotFoundError) {
     return { problem: problem(404, err.code, 'No such eKYC session', { detail: err.message }) };
   }
+  if (err instanceof AgentNotFoundError) {
+    return { problem: problem(404, err.code, 'No such agent', { detail: err.message }) };
+  }
   if (err instanceof EkycAlreadyCompletedError) {
     return { problem: problem(409, err.code, 'eKYC already completed', { detail: err.message, stage: 'COMPLETED' }) };
   }
@@ -163,6 +169,35 @@ export function notAcceptedProblem(outcome: UpdateOutcome, title: string, now = 
       return { problem: problem(409, code, 'Not possible in the current stage', fields) };
     default:
       return { problem: problem(422, code, title, fields) };
+  }
+}
+
+/**
+ * A Daily KYC outcome that was not accepted (CONTRACT.md): 409 when the agent is not in a state to authenticate
+ * (NOT_YET_ELIGIBLE, EKYC_NOT_COMPLETED, REKYC_REQUIRED, also Eko's own "complete bank eKYC"), 429 with Retry-After
+ * when blocked for the day, 503 when Eko stayed down (nothing was used up), else 422: Eko refused the capture.
+ */
+export function dailyAuthProblem(outcome: DailyAuthOutcome, now = Date.now()): ProblemResponse {
+  const fields = { detail: outcome.reason, ...outcome };
+  const code = outcome.code ?? 'NOT_ACCEPTED';
+  switch (outcome.code) {
+    case AGENT_CODE.notYetEligible:
+    case AGENT_CODE.ekycNotCompleted:
+    case AGENT_CODE.rekycRequired:
+    case EKO_ERROR.RekycRequired:
+      return { problem: problem(409, code, 'Daily KYC is not possible for this agent now', fields) };
+    case AGENT_CODE.blocked:
+      return {
+        problem: problem(429, code, "Today's Daily KYC attempts are used up", fields),
+        headers: { 'retry-after': String(retryAfterSeconds(outcome.retryAfter, now)) },
+      };
+    case AGENT_CODE.ekoUnavailable:
+      return {
+        problem: problem(503, code, 'Eko is unavailable; nothing was used up, try again', fields),
+        headers: { 'retry-after': String(RETRY_AFTER_EKO_DOWN_SECONDS) },
+      };
+    default:
+      return { problem: problem(422, code, 'Daily KYC not accepted', fields) };
   }
 }
 

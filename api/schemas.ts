@@ -2,6 +2,7 @@
 // translation of schema errors into the same `{ field, rule }` wording the client library uses.
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
 import { STAGES } from '../common/domain.js';
+import { AGENT_STATES, INVALIDATION_REASONS } from '../common/agent.js';
 import { MAX_LENGTH, RULES, type FieldError } from '../common/validation.js';
 
 export const MAX_PID_DATA_CHARS = MAX_LENGTH.pidData;
@@ -119,6 +120,80 @@ export const statusResult = {
   },
 } as const;
 
+// ---- the agent lifecycle (fingpayAgent) ----------------------------------------------------------------------
+
+const agentState = { type: 'string', enum: [...AGENT_STATES] } as const;
+
+/** submitDailyAuth: every string bounded by length before any pattern is tried. */
+export const dailyAuthBody = {
+  type: 'object',
+  required: ['aadhaar', 'pidData'],
+  additionalProperties: false,
+  properties: {
+    aadhaar: { type: 'string', maxLength: 12, pattern: '^[2-9]\\d{11}$' },
+    pidData: { type: 'string', minLength: 1, maxLength: MAX_PID_DATA_CHARS },
+    latlong: { type: 'string', maxLength: 64 },
+    customerId: { type: 'string', maxLength: 10, pattern: '^[6-9]\\d{9}$' },
+    bankCode: { type: 'string', maxLength: 12, pattern: '^[A-Za-z0-9]{2,12}$' },
+  },
+} as const;
+
+export const invalidateBody = {
+  type: 'object',
+  required: ['reason'],
+  additionalProperties: false,
+  properties: { reason: { type: 'string', maxLength: 32, enum: [...INVALIDATION_REASONS] } },
+} as const;
+
+export const dailyAuthOutcome = {
+  type: 'object',
+  required: ['accepted', 'state'],
+  properties: {
+    accepted: { type: 'boolean' },
+    state: agentState,
+    code: { type: 'string' },
+    reason: { type: 'string' },
+    attemptsLeft: { type: 'integer' },
+    eligibleAt: { type: 'string' },
+    validUntil: { type: 'string' },
+    retryAfter: { type: 'string' },
+  },
+} as const;
+
+export const invalidateResult = {
+  type: 'object',
+  required: ['workflowId', 'invalidated'],
+  properties: { workflowId: { type: 'string' }, invalidated: { type: 'boolean' } },
+} as const;
+
+/** The agent's `status` query (common/agent.ts AgentStatus): no PII; fields added later pass through. */
+export const agentStatusResult = {
+  type: 'object',
+  required: ['userCode', 'state', 'canTransact', 'today'],
+  additionalProperties: true,
+  properties: {
+    userCode: { type: 'string' },
+    state: agentState,
+    ekycCompletedAt: nullableString,
+    eligibleAt: nullableString,
+    canTransact: { type: 'boolean' },
+    ekycAllowed: { type: 'boolean' },
+    today: {
+      type: 'object',
+      properties: {
+        date: { type: 'string' },
+        authenticatedAt: nullableString,
+        attemptsLeft: { type: 'integer' },
+        invalidations: { type: 'integer' },
+      },
+    },
+    lastError: {
+      type: ['object', 'null'],
+      properties: { code: { type: 'string' }, message: { type: 'string' } },
+    },
+  },
+} as const;
+
 const RULE_BY_FIELD: Record<string, string> = {
   userCode: RULES.userCode,
   customerId: RULES.customerId,
@@ -127,7 +202,7 @@ const RULE_BY_FIELD: Record<string, string> = {
   bankCode: RULES.bankCode,
   otp: RULES.otp,
   pidData: RULES.pidData,
-  reason: 'must be a string of at most 200 characters',
+  reason: 'must be a string of at most 200 characters (for invalidation: FP069 or OPERATOR_CHANGED)',
   policy: 'must be an object',
   'idempotency-key': 'must be 1-64 letters, digits, "_", ".", ":" or "-"',
 };

@@ -385,6 +385,15 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
   let workflowTasksTimedOut = 0;
   for (const [userCode, stage] of outcomes) {
     const handle = client.workflow.getHandle(workflowIdFor(userCode));
+    if (stage === 'COMPLETED') {
+      // A completed session closes its run once it has told the agent's lifecycle (an activity that may have to
+      // wait out a killed worker's heartbeat): give it that time before judging the run.
+      for (const until = Date.now() + 90_000; Date.now() < until;) {
+        const d = await persist(() => handle.describe(), Date.now() + 60_000, retried);
+        if (d.status.name !== 'RUNNING') break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
     const description = await persist(() => handle.describe(), Date.now() + 60_000, retried);
     const closedCompleted = description.status.name === 'COMPLETED';
     if (stage !== 'COMPLETED' || !closedCompleted) {

@@ -84,6 +84,27 @@ export function buildProgram(): Command {
     .option('--limit <n>', 'replay at most this many executions')
     .action(run(async (o) => (await import('./replay.js')).replayCommand(o)));
   program
+    .command('agent')
+    .description("print the agent's lifecycle status (state, eligibility, today's Daily KYC)")
+    .addOption(userCode)
+    .action(run(async (o) => (await import('./commands.js')).agentCommand(o)));
+  program
+    .command('daily-auth')
+    .description("the day's Daily KYC (submitDailyAuth update); exits 3 when not accepted")
+    .addOption(userCode)
+    .requiredOption('--aadhaar-file <file>', 'file holding the Aadhaar number; - reads stdin')
+    .requiredOption('--pid-file <file>', 'file holding the PidData XML; - reads stdin')
+    .option('--latlong <lat,long>', "location (default: the eKYC's)")
+    .option('--customer-id <mobile>', "the agent's registered mobile (default: the eKYC's)")
+    .option('--bank-code <code>', "Eko bank code (default: the eKYC's)")
+    .action(run(async (o) => (await import('./commands.js')).dailyAuthCommand(o)));
+  program
+    .command('invalidate-daily-auth')
+    .description('make the agent authenticate again today (invalidateDailyAuth signal)')
+    .addOption(userCode)
+    .requiredOption('--reason <reason>', 'FP069 or OPERATOR_CHANGED')
+    .action(run(async (o) => (await import('./commands.js')).invalidateDailyAuthCommand(o)));
+  program
     .command('api')
     .description('run the HTTP API and the agent web page')
     .action(run(async () => (await import('../api/main.js')).runApiCommand()));

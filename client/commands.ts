@@ -13,6 +13,8 @@ import {
   type Env,
 } from '../config/index.js';
 import { startTracing } from '../observability/tracing.js';
+import { checkedDailyAuthArg, checkedInvalidateArg } from '../common/checks.js';
+import type { DailyAuthArg, DailyAuthOutcome, InvalidationReason } from '../common/agent.js';
 import { EkycClient, validateUserCode } from './index.js';
 import { printHuman } from './output.js';
 
@@ -139,4 +141,35 @@ export async function statusCommand(o: Options) {
 export async function cancelCommand(o: Options) {
   validateUserCode(o.userCode);
   return withClient((client) => client.cancel(o.userCode, o.reason));
+}
+
+export async function agentCommand(o: Options) {
+  validateUserCode(o.userCode);
+  return withClient((client) => client.agentStatus(o.userCode));
+}
+
+export async function dailyAuthCommand(o: Options) {
+  validateUserCode(o.userCode);
+  const arg: DailyAuthArg = {
+    aadhaar: await readSecretFile(o.aadhaarFile, 'aadhaarFile'),
+    pidData: await readSecretFile(o.pidFile, 'pidFile'),
+    ...(o.latlong !== undefined ? { latlong: o.latlong } : {}),
+    ...(o.customerId !== undefined ? { customerId: o.customerId } : {}),
+    ...(o.bankCode !== undefined ? { bankCode: o.bankCode } : {}),
+  };
+  checkedDailyAuthArg(arg); // before connecting
+  return withClient(async (client) => {
+    const result: DailyAuthOutcome = await client.submitDailyAuth(o.userCode, arg);
+    if (!result.accepted) {
+      printHuman(`ekyc: not accepted: ${result.reason ?? result.code ?? 'no reason given'}`);
+      process.exitCode = EXIT_NOT_ACCEPTED;
+    }
+    return result;
+  });
+}
+
+export async function invalidateDailyAuthCommand(o: Options) {
+  validateUserCode(o.userCode);
+  const { reason } = checkedInvalidateArg({ reason: o.reason });
+  return withClient((client) => client.invalidateDailyAuth(o.userCode, reason as InvalidationReason));
 }

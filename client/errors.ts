@@ -55,3 +55,10 @@ export class EkycStepPendingError extends EkycClientError {
     super('STEP_PENDING', `the step is still running for agent ${userCode}; poll the status or retry with the same id`);
   }
 }
+
+/** No fingpayAgent lifecycle exists for this agent: no eKYC of it has completed since the lifecycle was introduced. */
+export class AgentNotFoundError extends EkycClientError {
+  constructor(readonly userCode: string) {
+    super('AGENT_NOT_FOUND', `no agent lifecycle for agent ${userCode}`);
+  }
+}

@@ -29,10 +29,20 @@ import {
   ValidationError,
 } from '../common/validation.js';
 import type { CodecConfig, TemporalConfig } from '../config/index.js';
+import {
+  AGENT_CODE,
+  agentWorkflowIdFor,
+  type AgentStatus,
+  type DailyAuthArg,
+  type DailyAuthOutcome,
+  type InvalidationReason,
+} from '../common/agent.js';
+import { checkedDailyAuthArg, checkedInvalidateArg } from '../common/checks.js';
 import { createDataConverter } from '../codec/data-converter.js';
 import { clientTracingInterceptors } from '../observability/otel-temporal.js';
 import type { Tracing } from '../observability/tracing.js';
 import {
+  AgentNotFoundError,
   EkycAlreadyCompletedError,
   EkycClientError,
   EkycNotFoundError,
@@ -41,7 +51,10 @@ import {
   TemporalUnavailableError,
 } from './errors.js';
 import {
+  agentStatusQuery,
   cancelSignal,
+  invalidateDailyAuthSignal,
+  submitDailyAuthUpdate,
   EKO_USER_CODE_SA,
   EKYC_STAGE_SA,
   requestOtpResendUpdate,
@@ -51,7 +64,7 @@ import {
   VALIDATOR_REJECTION,
 } from '../workflows/messages.js';
 import type { fingpayEkyc } from '../workflows/index.js';
-import { unavailableReason, validatorRejection } from './temporal-errors.js';
+import { dailyAuthRefusal, unavailableReason, validatorRejection } from './temporal-errors.js';
 
 export * from './errors.js';
 export { ValidationError } from '../common/validation.js';
@@ -162,6 +175,8 @@ export class EkycClient {
     return this.call(async () => {
       // One RPC on the common path: the start itself. Only when Temporal refuses it (a run is open, or the last
       // one completed) does a describe say which, and at what stage a running session stands.
+      // A completed eKYC blocks another, unless the agent's lifecycle says Eko asked for a new one (REKYC_REQUIRED).
+      let reusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY' | 'ALLOW_DUPLICATE' = 'ALLOW_DUPLICATE_FAILED_ONLY';
       for (let attempt = 0; ; attempt++) {
         try {
           const handle = await this.client.workflow.start<typeof fingpayEkyc>(WORKFLOW_TYPE, {
@@ -169,7 +184,7 @@ export class EkycClient {
             workflowId,
             args: [valid],
             workflowIdConflictPolicy: 'FAIL',
-            workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+            workflowIdReusePolicy: reusePolicy,
             typedSearchAttributes: new TypedSearchAttributes([
               { key: EKYC_STAGE_SA, value: 'SENDING_OTP' },
               { key: EKO_USER_CODE_SA, value: valid.userCode },
@@ -184,7 +199,13 @@ export class EkycClient {
         if (existing?.status.name === 'RUNNING') {
           return { workflowId, runId: existing.runId, stage: stageOf(existing) ?? 'SENDING_OTP', resumed: true };
         }
-        if (existing?.status.name === 'COMPLETED') throw new EkycAlreadyCompletedError(valid.userCode);
+        if (existing?.status.name === 'COMPLETED') {
+          if (reusePolicy === 'ALLOW_DUPLICATE' || !(await this.reEkycAllowed(valid.userCode))) {
+            throw new EkycAlreadyCompletedError(valid.userCode);
+          }
+          reusePolicy = 'ALLOW_DUPLICATE';
+          continue;
+        }
         // The run that refused the start closed (failed, cancelled, expired) before the describe: start afresh.
         if (attempt >= 2) throw new TemporalUnavailableError('the session changed state during the start; try again');
       }
@@ -241,6 +262,94 @@ export class EkycClient {
       }
       return { workflowId, cancelRequested: true };
     });
+  }
+
+  /** The agent's lifecycle status (no PII); AgentNotFoundError when no lifecycle exists for it. */
+  async agentStatus(userCode: string): Promise<AgentStatus> {
+    validateUserCode(userCode);
+    return this.call(async () => {
+      try {
+        return await this.client.workflow.getHandle(agentWorkflowIdFor(userCode)).query(agentStatusQuery);
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) throw new AgentNotFoundError(userCode);
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * The day's Daily KYC: Aadhaar and PidData (encrypted on the way), optional latlong/customerId/bankCode. The
+   * outcome says accepted or why not (NOT_YET_ELIGIBLE, DAILY_AUTH_BLOCKED, Eko's verdict, …); an agent without a
+   * lifecycle gets EKYC_NOT_COMPLETED.
+   */
+  async submitDailyAuth(userCode: string, arg: DailyAuthArg, options: StepOptions = {}): Promise<DailyAuthOutcome> {
+    validateUserCode(userCode);
+    const valid = checkedDailyAuthArg(arg);
+    const updateId = options.updateId ?? randomUUID();
+    if (!UPDATE_ID.test(updateId)) throw new ValidationError([{ field: 'updateId', rule: UPDATE_ID_RULE }]);
+    const workflowId = agentWorkflowIdFor(userCode);
+    try {
+      return await this.call(async () => {
+        try {
+          return await this.client.workflow
+            .getHandle(workflowId)
+            .executeUpdate(submitDailyAuthUpdate, { args: [valid], updateId });
+        } catch (err) {
+          const refused = dailyAuthRefusal(err);
+          if (refused) return refused;
+          const rejection = validatorRejection(err);
+          if (rejection?.type === VALIDATOR_REJECTION.invalidArgument) {
+            throw new ValidationError(
+              rejection.errors.length ? rejection.errors : [{ field: '(root)', rule: rejection.message }],
+            );
+          }
+          if (err instanceof WorkflowNotFoundError) {
+            return {
+              accepted: false,
+              state: 'EKYC_PENDING',
+              code: AGENT_CODE.ekycNotCompleted,
+              reason: 'no completed eKYC is known for this agent',
+            };
+          }
+          throw err;
+        }
+      });
+    } catch (err) {
+      if (err instanceof TemporalUnavailableError && (await this.updateAccepted(workflowId, updateId))) {
+        throw new EkycStepPendingError(userCode, updateId);
+      }
+      throw err;
+    }
+  }
+
+  /** Makes the agent authenticate again today (FP069 from a cash withdrawal, or OPERATOR_CHANGED). */
+  async invalidateDailyAuth(
+    userCode: string,
+    reason: InvalidationReason,
+  ): Promise<{ workflowId: string; invalidated: true }> {
+    validateUserCode(userCode);
+    const arg = checkedInvalidateArg({ reason });
+    const workflowId = agentWorkflowIdFor(userCode);
+    return this.call(async () => {
+      try {
+        await this.client.workflow.getHandle(workflowId).signal(invalidateDailyAuthSignal, arg);
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) throw new AgentNotFoundError(userCode);
+        throw err;
+      }
+      return { workflowId, invalidated: true };
+    });
+  }
+
+  /** Whether the agent's lifecycle allows a new eKYC although one completed (REKYC_REQUIRED). */
+  private async reEkycAllowed(userCode: string): Promise<boolean> {
+    try {
+      const status = await this.client.workflow.getHandle(agentWorkflowIdFor(userCode)).query(agentStatusQuery);
+      return status.state === 'REKYC_REQUIRED';
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
   }
 
   /** Resolves when Temporal answers a cheap call within the call timeout. */

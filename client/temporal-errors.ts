@@ -7,6 +7,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { STAGES, type Stage } from '../common/domain.js';
+import { AGENT_STATES, type AgentState, type DailyAuthOutcome } from '../common/agent.js';
 import type { FieldError } from '../common/validation.js';
 import { VALIDATOR_REJECTION } from '../workflows/messages.js';
 
@@ -60,4 +61,21 @@ export function validatorRejection(err: unknown): ValidatorRejection | null {
         .map(({ field, rule }) => ({ field, rule }))
     : [];
   return { type: failure.type, stage, errors, message: failure.message };
+}
+
+/** A submitDailyAuth the lifecycle answered in its validator (no Eko call, nothing in history): its outcome. */
+export function dailyAuthRefusal(err: unknown): DailyAuthOutcome | null {
+  if (!(err instanceof WorkflowUpdateFailedError)) return null;
+  const failure = err.cause;
+  if (!(failure instanceof ApplicationFailure) || failure.type !== VALIDATOR_REJECTION.dailyAuthRefused) return null;
+  const d = (failure.details?.[0] ?? {}) as Partial<DailyAuthOutcome>;
+  if (!AGENT_STATES.includes(d.state as AgentState) || typeof d.accepted !== 'boolean') return null;
+  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const outcome: DailyAuthOutcome = { accepted: d.accepted, state: d.state as AgentState };
+  for (const k of ['code', 'reason', 'eligibleAt', 'validUntil', 'retryAfter'] as const) {
+    const v = text(d[k]);
+    if (v !== undefined) outcome[k] = v;
+  }
+  if (typeof d.attemptsLeft === 'number') outcome.attemptsLeft = d.attemptsLeft;
+  return outcome;
 }

@@ -9,6 +9,7 @@
 // test/common/adversarial-timing.test.ts times each one on the worst inputs we know of.
 import { verhoeffValid } from './verhoeff.js';
 import type { BiometricArg, EkycInput, OtpArg } from './domain.js';
+import { INVALIDATION_REASONS, type DailyAuthArg, type EkycCompletedArg, type InvalidateArg } from './agent.js';
 
 export interface FieldError {
   field: string;
@@ -236,15 +237,48 @@ export function checkOtpArg(value: unknown): FieldError[] {
   return checkObject(value, { otp }, false);
 }
 
+const PID_CHECK = text(
+  RULES.pidData,
+  [MAX_LENGTH.pidData, RULES.pidDataSize],
+  [(v) => v.length >= 1, RULES.pidData],
+  [pidDataShaped, RULES.pidData],
+  [pidCaptureOk, RULES.pidCaptureFailed],
+);
+
 export function checkBiometricArg(value: unknown): FieldError[] {
-  const pid = text(
-    RULES.pidData,
-    [MAX_LENGTH.pidData, RULES.pidDataSize],
-    [(v) => v.length >= 1, RULES.pidData],
-    [pidDataShaped, RULES.pidData],
-    [pidCaptureOk, RULES.pidCaptureFailed],
-  );
-  return checkObject(value, { pidData: pid }, false);
+  return checkObject(value, { pidData: PID_CHECK }, false);
+}
+
+export const AGENT_RULES = {
+  invalidationReason: `must be one of ${INVALIDATION_REASONS.join(', ')}`,
+  instant: 'must be an ISO 8601 instant',
+} as const;
+
+/** submitDailyAuth: Aadhaar and PidData required; latlong, customerId and bankCode optional (the eKYC's). */
+export function checkDailyAuthArg(value: unknown): FieldError[] {
+  const { aadhaar, customerId, latlong, bankCode } = FIELD_CHECKS;
+  const errors = checkObject(value, { aadhaar, pidData: PID_CHECK }, false);
+  if (!isRecord(value)) return errors;
+  errors.push(...checkObject(value, { latlong, customerId, bankCode }, true));
+  errors.push(...unknownKeys(value, ['aadhaar', 'pidData', 'latlong', 'customerId', 'bankCode']));
+  return errors;
+}
+
+const instant = text(AGENT_RULES.instant, 40, [(v) => !Number.isNaN(Date.parse(v)), AGENT_RULES.instant]);
+
+/** ekycCompleted: what fingpayEkyc tells the lifecycle (its own activity sends it; checked all the same). */
+export function checkEkycCompletedArg(value: unknown): FieldError[] {
+  const { customerId, latlong, bankCode } = FIELD_CHECKS;
+  const errors = checkObject(value, { completedAt: instant, customerId, latlong, bankCode }, false);
+  if (!isRecord(value)) return errors;
+  errors.push(...checkObject(value, { ekycRunId: text('must be a run id', 64) }, true));
+  return errors;
+}
+
+export function checkInvalidateArg(value: unknown): FieldError[] {
+  const reason: Check = (v) =>
+    (INVALIDATION_REASONS as readonly unknown[]).includes(v) ? null : AGENT_RULES.invalidationReason;
+  return checkObject(value, { reason }, false);
 }
 
 function orThrow<T>(errors: FieldError[], value: unknown): T {
@@ -255,5 +289,29 @@ function orThrow<T>(errors: FieldError[], value: unknown): T {
 /** The workflow's checks: the same verdicts as common/validation.ts, without zod. */
 export const checkedEkycInput = (v: unknown) => orThrow<EkycInput>(checkEkycInput(v), v);
 export const checkedOtpArg = (v: unknown) => orThrow<OtpArg>(checkOtpArg(v), { otp: (v as OtpArg)?.otp });
+export const checkedDailyAuthArg = (v: unknown) => {
+  orThrow(checkDailyAuthArg(v), v);
+  const a = v as DailyAuthArg;
+  // Only the known fields travel on; each optional one only when given.
+  return {
+    aadhaar: a.aadhaar,
+    pidData: a.pidData,
+    ...(a.latlong !== undefined ? { latlong: a.latlong } : {}),
+    ...(a.customerId !== undefined ? { customerId: a.customerId } : {}),
+    ...(a.bankCode !== undefined ? { bankCode: a.bankCode } : {}),
+  } as DailyAuthArg;
+};
+export const checkedEkycCompletedArg = (v: unknown) => {
+  orThrow(checkEkycCompletedArg(v), v);
+  const a = v as EkycCompletedArg;
+  return {
+    completedAt: new Date(Date.parse(a.completedAt)).toISOString(),
+    customerId: a.customerId,
+    latlong: a.latlong,
+    bankCode: a.bankCode,
+  };
+};
+export const checkedInvalidateArg = (v: unknown) =>
+  orThrow<InvalidateArg>(checkInvalidateArg(v), { reason: (v as InvalidateArg)?.reason });
 export const checkedBiometricArg = (v: unknown) =>
   orThrow<BiometricArg>(checkBiometricArg(v), { pidData: (v as BiometricArg)?.pidData });

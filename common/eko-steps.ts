@@ -1,7 +1,9 @@
 // The activity interface between the workflow and the Eko client, and the names of Eko failure types.
 // Pure types and constants: the workflow matches ApplicationFailure.type against these names.
 
-export type EkoStep = 'sendOtp' | 'verifyOtp' | 'biometric';
+export type EkoStep = 'sendOtp' | 'verifyOtp' | 'biometric' | 'dailyKyc';
+/** The three steps of the one-time eKYC (fingpayEkyc). */
+export type EkycStep = Exclude<EkoStep, 'dailyKyc'>;
 
 export interface EkoStepBase {
   userCode: string;
@@ -35,6 +37,19 @@ export interface BiometricOutput {
   userCode: string;
 }
 
+/** The day's Daily KYC ("2FA", API.md §5): biometric only, no OTP pair. */
+export interface DailyKycInput extends EkoStepBase {
+  bankCode: string;
+  pidData: string;
+}
+export interface DailyKycOutput {
+  userCode: string;
+}
+
+export interface DailyKycActivities {
+  submitDailyKyc(input: DailyKycInput): Promise<DailyKycOutput>;
+}
+
 export interface EkycActivities {
   sendOtp(input: SendOtpInput): Promise<SendOtpOutput>;
   verifyOtp(input: VerifyOtpInput): Promise<VerifyOtpOutput>;
@@ -53,6 +68,12 @@ export const EKO_ERROR = {
   InvalidRequest: 'EkoInvalidRequest',
   UnknownAgent: 'EkoUnknownAgent',
   UnexpectedResponse: 'EkoUnexpectedResponse',
+  /** Daily KYC 1714 "Please complete bank eKYC…": the agent must complete a new eKYC first. */
+  RekycRequired: 'EkoRekycRequired',
+  /** Daily KYC 1714 with any other reason (or none): the capture was refused; recapture. */
+  DailyKycFailed: 'EkoDailyKycFailed',
+  /** FP069 (acquiring-bank exception): the day's authentication must be done again with a new capture. */
+  ReauthRequired: 'EkoReauthRequired',
   /** A retried Biometric eKYC was refused after an attempt whose answer was lost: Eko may have completed it. */
   OutcomeUncertain: 'EkoOutcomeUncertain',
   // transient
@@ -76,6 +97,9 @@ export const PERMANENT_EKO_ERRORS: readonly EkoErrorType[] = [
   EKO_ERROR.UnknownAgent,
   EKO_ERROR.UnexpectedResponse,
   EKO_ERROR.OutcomeUncertain,
+  EKO_ERROR.RekycRequired,
+  EKO_ERROR.DailyKycFailed,
+  EKO_ERROR.ReauthRequired,
 ];
 
 /** Details attached to every Eko ApplicationFailure (no request field, ever). */

@@ -305,6 +305,8 @@ export interface ApiConfig {
   rateLimits: ApiRateLimits;
   /** Fastify's trustProxy: false, or the reverse proxies' addresses/CIDRs (for the client IP). */
   trustProxy: false | string[];
+  /** EKO_DAILY_WADH: the `wadh` the page asks the RD service for on Daily KYC (empty: none). */
+  dailyWadh?: string;
 }
 
 /** Requests per minute on /v1, per client IP and per agent (0 turns one off). Kept per API process. */
@@ -396,8 +398,23 @@ export function loadApiConfig(env: Env): ApiConfig {
       ),
     },
     trustProxy: read(env, 'EKYC_API_TRUST_PROXY', trustProxySchema),
+    dailyWadh: loadDailyWadh(env),
   };
 }
+
+/** EKO_DAILY_WADH: the `wadh` of the page's Daily KYC capture; empty (no wadh) unless set. */
+export function loadDailyWadh(env: Env): string {
+  return read(env, 'EKO_DAILY_WADH', dailyWadhSchema);
+}
+
+// Eko's pages disagree on the Daily KYC wadh (API.md §9.3: blank, or the eKYC's): a base64 SHA-256 or nothing.
+const dailyWadhSchema = orDefault(
+  z
+    .string()
+    .max(64, { error: 'must be empty or a base64 SHA-256 (44 characters), e.g. the eKYC wadh' })
+    .regex(/^[A-Za-z0-9+/]{43}=$/, { error: 'must be empty or a base64 SHA-256 (44 characters), e.g. the eKYC wadh' }),
+  '',
+);
 
 /** Credentials `ekyc sim` (and the dev stack's worker) use when EKO_* are unset: simulator-only values, not Eko's. */
 export const EKO_SIM_DEV_CREDENTIALS = {
@@ -595,4 +612,15 @@ export function loadWorkerVersioning(env: Env): WorkerVersioningConfig {
     ),
     buildId: read(env, 'EKYC_WORKER_BUILD_ID', buildIdSchema.optional()) ?? null,
   };
+}
+
+/**
+ * `ekyc worker`: EKYC_DAILY_AUTH_ELIGIBLE_AFTER (how long after a completed eKYC Daily KYC is allowed) and
+ * EKYC_DAILY_AUTH_MAX_ATTEMPTS (rejected captures per IST day before BLOCKED): the policy a new fingpayAgent
+ * lifecycle starts with (workflows/agent.ts).
+ */
+export function loadDailyAuthPolicy(env: Env): { eligibleAfter: string; maxAttempts: number } {
+  const eligibleAfterSeconds = read(env, 'EKYC_DAILY_AUTH_ELIGIBLE_AFTER', durationIn(0, 30 * DAY, 3 * DAY));
+  const maxAttempts = read(env, 'EKYC_DAILY_AUTH_MAX_ATTEMPTS', intIn(1, 10, 3));
+  return { eligibleAfter: `${eligibleAfterSeconds}s`, maxAttempts };
 }

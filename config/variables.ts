@@ -113,6 +113,13 @@ export const VARIABLES: VariableDoc[] = [
     usedBy: ['worker', 'sim', 'dev'],
   },
   {
+    name: 'EKO_DAILY_WADH',
+    meaning:
+      "the `wadh` the agent page asks the RD service for on Daily KYC (Eko's pages disagree: blank, or the eKYC wadh `E0jzJ/P8UopUHAieZn8CKqS4WPMi5ZSYXgfnlfkWjrc=`); served at `GET /page-config.json`",
+    default: 'empty',
+    usedBy: ['api', 'dev'],
+  },
+  {
     name: 'EKO_TIMEOUT_MS',
     meaning: 'per-request timeout of an Eko call (100–120000)',
     default: '`15000`',
@@ -248,6 +255,19 @@ export const VARIABLES: VariableDoc[] = [
     name: 'EKYC_OTP_SENDS_PER_DAY',
     meaning: 'OTPs sent to one agent per rolling 24 hours, across all its sessions (1–1000)',
     default: '`10`',
+    usedBy: ['worker', 'dev'],
+  },
+  {
+    name: 'EKYC_DAILY_AUTH_ELIGIBLE_AFTER',
+    meaning:
+      'how long after a completed eKYC an agent may do Daily KYC (before it: `NOT_YET_ELIGIBLE`, Eko not called); taken by a lifecycle when it starts; `ekyc sim` opens its simulated Daily KYC after the same window (0s–30d)',
+    default: '`3d`',
+    usedBy: ['worker', 'sim', 'dev'],
+  },
+  {
+    name: 'EKYC_DAILY_AUTH_MAX_ATTEMPTS',
+    meaning: 'rejected Daily KYC captures per agent per IST day before `BLOCKED` until midnight IST (1–10)',
+    default: '`3`',
     usedBy: ['worker', 'dev'],
   },
   {

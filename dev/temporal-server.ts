@@ -5,7 +5,12 @@ import { delimiter, join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { freePort } from './ports.js';
 
-export const SEARCH_ATTRIBUTES = { EkycStage: 'Keyword', EkoUserCode: 'Keyword' } as const;
+export const SEARCH_ATTRIBUTES = {
+  EkycStage: 'Keyword',
+  EkoUserCode: 'Keyword',
+  AgentState: 'Keyword',
+  DailyAuthDate: 'Keyword',
+} as const;
 
 export interface DevServerOptions {
   ip?: string;

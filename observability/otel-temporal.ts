@@ -14,7 +14,7 @@ import {
   OpenTelemetryActivityOutboundInterceptor,
 } from '@temporalio/interceptors-opentelemetry/lib/worker/index.js';
 import type { WorkerOptions } from '@temporalio/worker';
-import type { EkoStep, EkycActivities } from '../common/eko-steps.js';
+import type { DailyKycActivities, EkoStep, EkycActivities } from '../common/eko-steps.js';
 import type { Tracing } from './tracing.js';
 
 /** The workflow interceptor module; a workflow bundle built with it traces, one built without it does not. */
@@ -49,19 +49,20 @@ export function workerTracingOptions(tracing: Tracing): Required<Pick<WorkerOpti
   };
 }
 
-const STEP_OF: Record<keyof EkycActivities, EkoStep> = {
+const STEP_OF: Record<keyof EkycActivities | keyof DailyKycActivities, EkoStep> = {
   sendOtp: 'sendOtp',
   verifyOtp: 'verifyOtp',
   submitBiometric: 'biometric',
+  submitDailyKyc: 'dailyKyc',
 };
 
 /**
  * Each activity's Eko call as a span `eko.<step>`, a child of the activity's span, with the step, the outcome
  * (`ok` or the classified error type) and Eko's HTTP status when a failure reports one. No request field is read.
  */
-export function withEkoSpans<T extends EkycActivities>(activities: T, tracer: Tracer): T {
+export function withEkoSpans<T extends EkycActivities & Partial<DailyKycActivities>>(activities: T, tracer: Tracer): T {
   const wrap =
-    <A extends unknown[], R>(name: keyof EkycActivities, fn: (...args: A) => Promise<R>) =>
+    <A extends unknown[], R>(name: keyof typeof STEP_OF, fn: (...args: A) => Promise<R>) =>
     (...args: A): Promise<R> => {
       const step = STEP_OF[name];
       return tracer.startActiveSpan(
@@ -90,5 +91,8 @@ export function withEkoSpans<T extends EkycActivities>(activities: T, tracer: Tr
     sendOtp: wrap('sendOtp', activities.sendOtp.bind(activities)),
     verifyOtp: wrap('verifyOtp', activities.verifyOtp.bind(activities)),
     submitBiometric: wrap('submitBiometric', activities.submitBiometric.bind(activities)),
+    ...(activities.submitDailyKyc
+      ? { submitDailyKyc: wrap('submitDailyKyc', activities.submitDailyKyc.bind(activities)) }
+      : {}),
   };
 }

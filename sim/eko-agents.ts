@@ -32,6 +32,10 @@ export interface SimAgent {
   /** The pair Verify OTP returned, until used by a successful Biometric. */
   verified?: OtpPair;
   ekycCompletedAt?: string;
+  /** Set on demand (tests): Daily KYC answers "Please complete bank eKYC" until a new eKYC completes. */
+  rekycRequired?: boolean;
+  /** The IST day (YYYY-MM-DD) of the latest successful Daily KYC. */
+  dailyAuthDay?: string;
 }
 
 /** What tests may see of an agent: flags and progress, no PII. */
@@ -42,6 +46,16 @@ export interface SimAgentState {
   otpPending: boolean;
   otpVerified: boolean;
   ekycCompletedAt: string | null;
+  rekycRequired: boolean;
+  dailyAuthDay: string | null;
+}
+
+/** What tests may change of an agent. `ekycCompletedAt` (ISO) stands for an eKYC done before the test began. */
+export interface SimAgentFlags {
+  onboarded?: boolean;
+  activated?: boolean;
+  rekycRequired?: boolean;
+  ekycCompletedAt?: string;
 }
 
 export function checkAgentInit(init: SimAgentInit): void {
@@ -96,11 +110,13 @@ export class AgentRegistry {
     return this.agents.get(userCode);
   }
 
-  update(userCode: string, flags: { onboarded?: boolean; activated?: boolean }): void {
+  update(userCode: string, flags: SimAgentFlags): void {
     const agent = this.agents.get(userCode);
     if (!agent) throw new Error(`no simulated agent ${userCode}`);
     if (flags.onboarded !== undefined) agent.onboarded = flags.onboarded;
     if (flags.activated !== undefined) agent.activated = flags.activated;
+    if (flags.rekycRequired !== undefined) agent.rekycRequired = flags.rekycRequired;
+    if (flags.ekycCompletedAt !== undefined) agent.ekycCompletedAt = flags.ekycCompletedAt;
   }
 
   state(userCode: string): SimAgentState | undefined {
@@ -113,6 +129,8 @@ export class AgentRegistry {
       otpPending: a.sent !== undefined,
       otpVerified: a.verified !== undefined,
       ekycCompletedAt: a.ekycCompletedAt ?? null,
+      rekycRequired: a.rekycRequired ?? false,
+      dailyAuthDay: a.dailyAuthDay ?? null,
     };
   }
 }

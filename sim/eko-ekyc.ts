@@ -6,6 +6,7 @@ import { maskMobile } from '../common/domain.js';
 import { decryptAadhaar } from './eko-aadhaar.js';
 import { AgentRegistry, newOtp, newPair, type SimAgent } from './eko-agents.js';
 import { checkPidData } from './eko-pid.js';
+import { dailyKyc } from './eko-daily.js';
 import {
   ANSWERS,
   INVALID,
@@ -26,6 +27,9 @@ export interface EkycContext {
   otpTtlMs: number;
   /** Return otp_ref_id as a JSON number, as some Eko answers do. */
   numericOtpRefId: boolean;
+  /** How long after a completed eKYC Daily KYC starts to succeed. */
+  dailyEligibleAfterMs: number;
+  /** The simulator's clock (tests move it, eko-sim.ts); signatures are still checked against the real one. */
   now: () => number;
 }
 
@@ -140,6 +144,7 @@ function biometric(ctx: EkycContext, shape: SimStepShape, f: Fields, agent: SimA
   if (!pid.ok) return ANSWERS.biometricRejected();
   agent.verified = undefined;
   agent.ekycCompletedAt = new Date(ctx.now()).toISOString();
+  agent.rekycRequired = false; // a new eKYC is what "Please complete bank eKYC" asked for
   if (ctx.contract === 'v3') return success(shape, { user_code: agent.userCode });
   return success(shape, { kyc_status: 'completed', aadhaar_ref_num: newPair('EKYKF', ctx.now()).referenceTid });
 }
@@ -174,5 +179,7 @@ export function handleEkyc(ctx: EkycContext, shape: SimStepShape, body: Record<s
       return verifyOtp(ctx, shape, fields, agent);
     case 'biometric':
       return biometric(ctx, shape, fields, agent);
+    case 'dailyKyc':
+      return dailyKyc(ctx, shape, fields.piddata, agent);
   }
 }

@@ -37,7 +37,7 @@ export const FAULT_KINDS: readonly EkoFaultKind[] = [
   'notAllowed',
   'latency',
 ];
-export const SIM_STEPS: readonly EkoStep[] = ['sendOtp', 'verifyOtp', 'biometric'];
+export const SIM_STEPS: readonly EkoStep[] = ['sendOtp', 'verifyOtp', 'biometric', 'dailyKyc'];
 
 /** Checks a fault that came over the wire (POST /__sim/faults); the message names what is wrong. */
 export function parseFault(value: unknown): EkoFault {

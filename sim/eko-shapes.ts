@@ -61,6 +61,18 @@ export const SIM_SHAPES: Record<SimContract, readonly SimStepShape[]> = {
       successTypeId: 1605,
       successMessage: 'Congratulations! eKYC successful',
     },
+    {
+      // §5.2: biometric only; the two OTP-verification ids are optional per [DEV].
+      step: 'dailyKyc',
+      method: 'PUT',
+      path: `${V3}/biometric/daily`,
+      aadhaarField: 'aadhar',
+      required: ['initiator_id', 'user_code', 'aadhar', 'customer_id', 'latlong', 'piddata', 'bank_code'],
+      optional: ['client_ref_id', 'otp_ref_id', 'reference_tid'],
+      successTypeId: 1713,
+      // Eko's own typo (§5.2).
+      successMessage: 'KYC sucess',
+    },
   ],
   // §2.1, §3.1, §4.1: the early eps.eko.in pages. Their Send OTP returns no reference_tid while their Verify OTP
   // lists one; the simulator takes it when given and does not insist on it.
@@ -94,6 +106,17 @@ export const SIM_SHAPES: Record<SimContract, readonly SimStepShape[]> = {
       optional: ['client_ref_id'],
       successTypeId: 1388,
       successMessage: 'eKYC completed successfully.',
+    },
+    {
+      // §5.1: its refusals (108, 327, 17) were withdrawn as invented; the simulator answers 1714 as §5.2 does.
+      step: 'dailyKyc',
+      method: 'POST',
+      path: '/customer/aeps/fingpay/kyc/daily',
+      aadhaarField: 'aadhaar',
+      required: ['initiator_id', 'user_code', 'aadhaar', 'piddata', 'latlong'],
+      optional: ['client_ref_id', 'source_ip'],
+      successTypeId: 1388,
+      successMessage: 'Daily authentication successful.',
     },
   ],
 };
@@ -149,12 +172,16 @@ export function invalidParams(params: Record<string, string>): SimAnswer {
 export const REASON_OTP = 'The details entered are incorrect or the OTP has expired. Kindly request a new OTP.';
 export const REASON_DETAILS = 'Merchant is Inactive or Invalid Details';
 export const REASON_BIOMETRIC = 'Authentication Failed. Invalid Biometric data.';
+export const REASON_REKYC = 'Please complete bank eKYC to process the transaction.';
+/** Eko documents no answer for a Daily KYC too soon after eKYC; a [FIELD] report saw this reason (§9.4). */
+export const REASON_NOT_COMPLETED = 'Transaction Not Completed';
 const FAILED_461 = 'Failed!Please try after some time';
 
 export const ANSWERS = {
   otpRejected: () => failure(461, FAILED_461, { last_used_okekey: '', reason: REASON_OTP }),
   detailsRejected: () => failure(461, FAILED_461, { reason: REASON_DETAILS }),
   biometricRejected: () => failure(461, FAILED_461, { reason: REASON_BIOMETRIC }),
+  dailyKycFailed: (reason: string) => failure(1714, 'KYC Fail', { reason, comment: '' }),
   notAllowed: () => failure(346, 'Agent not allowed to this transaction'),
   notOnboarded: () => failure(1297, 'User not onboarded'),
   userNotFound: () => failure(463, 'User not found'),

@@ -9,7 +9,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type InjectOptions } from 'fastify';
 import type { EkoStep } from '../common/eko-steps.js';
 import type { Logger } from '../observability/logger.js';
-import { AgentRegistry, type SimAgentInit, type SimAgentState } from './eko-agents.js';
+import { AgentRegistry, type SimAgentFlags, type SimAgentInit, type SimAgentState } from './eko-agents.js';
+import { DEFAULT_DAILY_ELIGIBLE_AFTER_MS } from './eko-daily.js';
 import { handleEkyc, type EkycContext } from './eko-ekyc.js';
 import { ANSWERS, SIM_SHAPES, type SimAnswer, type SimContract, type SimStepShape } from './eko-shapes.js';
 import { SIM_STEPS, FaultBook, parseFault, type EkoFault, type EkoFaultKind } from './eko-faults.js';
@@ -36,6 +37,8 @@ export interface EkoSimulatorOptions {
   modulusLength?: 1024 | 2048;
   /** How long an OTP stays valid (not documented by Eko; default 10 minutes). */
   otpTtlMs?: number;
+  /** How long after a completed eKYC Daily KYC succeeds (default 3 days, Eko's [DEV] v3 rule). */
+  dailyEligibleAfterMs?: number;
   /** Answer otp_ref_id as a JSON number, to exercise tolerant parsing. */
   numericOtpRefId?: boolean;
   /** Outcome lines (step, user code, client_ref_id, code); never a request field. */
@@ -119,6 +122,8 @@ export class EkoSimulator {
   private readonly entries: EkoLedgerEntry[] = [];
   private readonly hanging = new Set<Socket>();
   private readonly ctx: EkycContext;
+  /** Added to the real clock for everything Eko decides by time (OTP expiry, eligibility, the IST day, ledger). */
+  private clockOffsetMs = 0;
 
   private constructor(
     private readonly app: FastifyInstance,
@@ -136,7 +141,8 @@ export class EkoSimulator {
       autoRegister: options.autoRegister ?? false,
       otpTtlMs: options.otpTtlMs ?? 10 * 60_000,
       numericOtpRefId: options.numericOtpRefId ?? false,
-      now: Date.now,
+      dailyEligibleAfterMs: options.dailyEligibleAfterMs ?? DEFAULT_DAILY_ELIGIBLE_AFTER_MS,
+      now: () => Date.now() + this.clockOffsetMs,
     };
   }
 
@@ -167,8 +173,25 @@ export class EkoSimulator {
     this.registry.add(agent);
   }
 
-  updateAgent(userCode: string, flags: { onboarded?: boolean; activated?: boolean }): void {
+  /** Change an agent's flags; `rekycRequired: true` makes Daily KYC answer "Please complete bank eKYC". */
+  updateAgent(userCode: string, flags: SimAgentFlags): void {
     this.registry.update(userCode, flags);
+  }
+
+  /** The simulator's clock (ms since the epoch). */
+  now(): number {
+    return this.ctx.now();
+  }
+
+  /** Move the simulator's clock to `ms` (tests whose workflows skip time). Request signatures keep real time. */
+  setClock(ms: number): void {
+    if (!Number.isFinite(ms)) throw new TypeError('the clock must be a finite number of ms');
+    this.clockOffsetMs = ms - Date.now();
+  }
+
+  advanceClock(ms: number): void {
+    if (!Number.isFinite(ms)) throw new TypeError('the clock must move by a finite number of ms');
+    this.clockOffsetMs += ms;
   }
 
   /** Flags and progress of an agent, no PII. */
@@ -282,6 +305,33 @@ export class EkoSimulator {
         return bad(reply, err);
       }
     });
+    test.patch<{ Params: { userCode: string } }>('/agents/:userCode', async (request, reply) => {
+      try {
+        const body = (jsonObject(request.body) ?? {}) as SimAgentFlags;
+        const flags: SimAgentFlags = {};
+        for (const k of ['onboarded', 'activated', 'rekycRequired'] as const) {
+          if (body[k] !== undefined && typeof body[k] !== 'boolean') throw new TypeError(`${k} must be a boolean`);
+          if (body[k] !== undefined) flags[k] = body[k];
+        }
+        this.updateAgent(request.params.userCode, flags);
+        return this.agentState(request.params.userCode);
+      } catch (err) {
+        return bad(reply, err);
+      }
+    });
+    test.get('/clock', async () => ({ now: new Date(this.now()).toISOString() }));
+    test.post('/clock', async (request, reply) => {
+      try {
+        const body = jsonObject(request.body) ?? {};
+        if (typeof body.advanceMs === 'number') this.advanceClock(body.advanceMs);
+        else if (typeof body.now === 'string' && !Number.isNaN(Date.parse(body.now)))
+          this.setClock(Date.parse(body.now));
+        else throw new TypeError('give { "now": "<ISO instant>" } or { "advanceMs": <ms> }');
+        return { now: new Date(this.now()).toISOString() };
+      } catch (err) {
+        return bad(reply, err);
+      }
+    });
     test.get('/ledger', async () => ({ entries: this.ledger() }));
     test.delete('/ledger', async (_request, reply) => {
       this.resetLedger();
@@ -303,7 +353,7 @@ export class EkoSimulator {
   }
 
   private record(entry: Omit<EkoLedgerEntry, 'at'>): void {
-    this.entries.push({ ...entry, at: new Date().toISOString() });
+    this.entries.push({ ...entry, at: new Date(this.now()).toISOString() });
     this.options.logger?.info({ ...entry }, 'eko sim call');
   }
 

@@ -1,6 +1,7 @@
 // `ekyc sim`: the loopback simulators for local development. Prints one JSON object saying where they are and
 // which Aadhaar public key to configure, then runs until SIGINT/SIGTERM.
-import { loadEkoSimConfig, loadRdSimMode, type Env } from '../config/index.js';
+import { loadDailyAuthPolicy, loadEkoSimConfig, loadRdSimMode, type Env } from '../config/index.js';
+import { durationToMs } from '../common/checks.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { printJson } from '../client/output.js';
 import { EkoSimulator } from './eko-sim.js';
@@ -22,6 +23,9 @@ export interface RunningSimulators {
 export async function startSimulators(env: Env = process.env, logger?: Logger): Promise<RunningSimulators> {
   const config = loadEkoSimConfig(env);
   const rdMode = loadRdSimMode(env);
+  // The simulated Eko opens Daily KYC after the same window the lifecycle waits for (EKYC_DAILY_AUTH_ELIGIBLE_AFTER):
+  // setting it to 0s lets a developer try Daily KYC right after the eKYC.
+  const dailyEligibleAfterMs = durationToMs(loadDailyAuthPolicy(env).eligibleAfter);
   const eko = await EkoSimulator.start({
     host: '127.0.0.1',
     port: config.port,
@@ -31,6 +35,7 @@ export async function startSimulators(env: Env = process.env, logger?: Logger): 
     contract: config.contract,
     // The local stack onboards whoever starts an eKYC: any well-formed agent is registered on its first Send OTP.
     autoRegister: true,
+    dailyEligibleAfterMs,
     logger: logger?.child({ sim: 'eko' }),
   });
   const stops: (() => Promise<void>)[] = [() => eko.stop()];

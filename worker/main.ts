@@ -10,6 +10,7 @@ import {
   loadTemporalConfig,
   loadTracingConfig,
   loadOtpSendCaps,
+  loadDailyAuthPolicy,
   loadWorkerCacheSize,
   loadWorkerWorkflowThreads,
   loadWorkerMetricsPort,
@@ -31,6 +32,7 @@ export async function runWorkerCommand(env: Env = process.env): Promise<void> {
   const metricsPort = loadWorkerMetricsPort(env);
   const maxCachedWorkflows = loadWorkerCacheSize(env);
   const otpSends = loadOtpSendCaps(env);
+  const agentPolicy = loadDailyAuthPolicy(env);
   const workflowThreads = loadWorkerWorkflowThreads(env);
   const tracingConfig = loadTracingConfig(env, 'ekyc-worker');
   const deploymentVersion = resolveDeploymentVersion(loadWorkerVersioning(env));
@@ -47,7 +49,7 @@ export async function runWorkerCommand(env: Env = process.env): Promise<void> {
       namespace: temporal.namespace,
       taskQueue: temporal.taskQueue,
       identity,
-      activities: createActivities({ eko, logger, otpSends }),
+      activities: createActivities({ eko, logger, otpSends, agentPolicy }),
       dataConverter: createDataConverter(codec),
       // An Eko call in flight at shutdown may finish (its own timeout plus a margin) rather than be retried.
       shutdownGraceTime: eko.timeoutMs + 5_000,

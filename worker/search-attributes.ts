@@ -3,16 +3,18 @@
 // worker refuses to start with one line that names what is missing and how to add it.
 import type { NativeConnection } from '@temporalio/worker';
 import proto from '@temporalio/proto';
-import { EKO_USER_CODE_SA, EKYC_STAGE_SA } from '../workflows/messages.js';
+import { AGENT_STATE_SA, DAILY_AUTH_DATE_SA, EKO_USER_CODE_SA, EKYC_STAGE_SA } from '../workflows/messages.js';
 
 // @temporalio/proto is CommonJS: under Node's own ESM loader (the built CLI) only its default export exists.
 const { IndexedValueType } = proto.temporal.api.enums.v1;
 
 /** Every search attribute a workflow of this worker upserts. */
-export const REQUIRED_SEARCH_ATTRIBUTES = [EKYC_STAGE_SA, EKO_USER_CODE_SA].map((key) => ({
-  name: key.name,
-  type: key.type,
-}));
+export const REQUIRED_SEARCH_ATTRIBUTES = [EKYC_STAGE_SA, EKO_USER_CODE_SA, AGENT_STATE_SA, DAILY_AUTH_DATE_SA].map(
+  (key) => ({
+    name: key.name,
+    type: key.type,
+  }),
+);
 
 // SDK search attribute types (KEYWORD, TEXT, …) against the server's IndexedValueType enum names.
 const indexedName = (type: string) => `INDEXED_VALUE_TYPE_${type.toUpperCase()}`;

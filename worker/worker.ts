@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Context } from '@temporalio/activity';
 import type { DataConverter, WorkerDeploymentVersion } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
-import type { EkycActivities } from '../common/eko-steps.js';
+import type { DailyKycActivities, EkycActivities } from '../common/eko-steps.js';
 import type { WorkerActivities } from '../activities/index.js';
 import { FailClosedCodec } from '../codec/fail-closed.js';
 import { DEFAULT_WORKFLOW_THREADS } from '../config/index.js';
@@ -121,7 +121,7 @@ function assertTracedBundle(bundle: WorkflowBundleOption): void {
 }
 
 /** Each activity heartbeats while its Eko call is in flight (the call itself cannot report progress). */
-export function withHeartbeats<T extends EkycActivities>(activities: T): T {
+export function withHeartbeats<T extends EkycActivities & Partial<DailyKycActivities>>(activities: T): T {
   const wrap =
     <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
@@ -138,5 +138,6 @@ export function withHeartbeats<T extends EkycActivities>(activities: T): T {
     sendOtp: wrap(activities.sendOtp.bind(activities)),
     verifyOtp: wrap(activities.verifyOtp.bind(activities)),
     submitBiometric: wrap(activities.submitBiometric.bind(activities)),
+    ...(activities.submitDailyKyc ? { submitDailyKyc: wrap(activities.submitDailyKyc.bind(activities)) } : {}),
   };
 }

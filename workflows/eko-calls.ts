@@ -2,7 +2,15 @@
 // place that turns an activity failure into a verdict (permanent with Eko's code, or Eko unavailable).
 import { ActivityFailure, ApplicationFailure, CancellationScope, proxyActivities } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
-import { PERMANENT_EKO_ERRORS, type EkoErrorType, type EkoStep, type EkycActivities } from '../common/eko-steps.js';
+import {
+  PERMANENT_EKO_ERRORS,
+  type DailyKycActivities,
+  type DailyKycInput,
+  type DailyKycOutput,
+  type EkoErrorType,
+  type EkoStep,
+  type EkycActivities,
+} from '../common/eko-steps.js';
 import type { LastError } from '../common/domain.js';
 import { OUTCOME_CODE } from './messages.js';
 
@@ -33,9 +41,10 @@ export const STEP_SUMMARY: Record<EkoStep, string> = {
   sendOtp: 'Eko: send OTP',
   verifyOtp: 'Eko: verify OTP',
   biometric: 'Eko: biometric eKYC',
+  dailyKyc: 'Eko: Daily KYC',
 };
 
-const STEP_LETTER: Record<EkoStep, string> = { sendOtp: 'S', verifyOtp: 'V', biometric: 'B' };
+const STEP_LETTER: Record<EkoStep, string> = { sendOtp: 'S', verifyOtp: 'V', biometric: 'B', dailyKyc: 'D' };
 
 /**
  * Eko's client_ref_id for one logical call: user code (8) + step letter (1) + 7 hex digits of the run id + a per-step
@@ -74,46 +83,53 @@ export type EkoCalls = {
   ) => Promise<EkoVerdict<Awaited<ReturnType<EkycActivities[K]>>>>;
 };
 
+const stepOptions = (step: EkoStep, stepTimeout: string): ActivityOptions => ({
+  summary: STEP_SUMMARY[step],
+  scheduleToCloseTimeout: stepTimeout,
+  startToCloseTimeout: ATTEMPT_TIMEOUT,
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  retry: { ...RETRY_POLICY, nonRetryableErrorTypes: [...RETRY_POLICY.nonRetryableErrorTypes] },
+});
+
+/** Runs one Eko call to its verdict: the one place an activity failure becomes permanent-with-code or unavailable. */
+async function verdict<T>(stepTimeout: string, call: () => Promise<T>): Promise<EkoVerdict<T>> {
+  try {
+    // An Eko call, once started, is allowed to settle even if the workflow is cancelled: abandoning it could
+    // leave Eko's state unknown while a restarted session already makes the next call.
+    return { ok: true, value: await CancellationScope.nonCancellable(call) };
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    const failure = ekoFailureIn(err.cause);
+    if (failure && (PERMANENT_EKO_ERRORS as readonly string[]).includes(failure.type ?? '')) {
+      const type = failure.type as EkoErrorType;
+      return { ok: false, permanent: true, type, error: { code: type, message: clip(failure.message) } };
+    }
+    const last = failure?.type ? ` (last failure: ${failure.type})` : '';
+    return {
+      ok: false,
+      permanent: false,
+      error: {
+        code: OUTCOME_CODE.ekoUnavailable,
+        message: `Eko did not answer successfully within ${stepTimeout}${last}; please try again later`,
+      },
+    };
+  }
+}
+
 /** The three Eko steps, each returning a verdict instead of throwing. */
 export function ekoCalls(stepTimeout: string): EkoCalls {
-  const options = (step: EkoStep): ActivityOptions => ({
-    summary: STEP_SUMMARY[step],
-    scheduleToCloseTimeout: stepTimeout,
-    startToCloseTimeout: ATTEMPT_TIMEOUT,
-    heartbeatTimeout: HEARTBEAT_TIMEOUT,
-    retry: { ...RETRY_POLICY, nonRetryableErrorTypes: [...RETRY_POLICY.nonRetryableErrorTypes] },
-  });
-  const { sendOtp } = proxyActivities<EkycActivities>(options('sendOtp'));
-  const { verifyOtp } = proxyActivities<EkycActivities>(options('verifyOtp'));
-  const { submitBiometric } = proxyActivities<EkycActivities>(options('biometric'));
-
-  async function verdict<T>(call: () => Promise<T>): Promise<EkoVerdict<T>> {
-    try {
-      // An Eko call, once started, is allowed to settle even if the workflow is cancelled: abandoning it could
-      // leave Eko's state unknown while a restarted session already makes the next call.
-      return { ok: true, value: await CancellationScope.nonCancellable(call) };
-    } catch (err) {
-      if (!(err instanceof ActivityFailure)) throw err;
-      const failure = ekoFailureIn(err.cause);
-      if (failure && (PERMANENT_EKO_ERRORS as readonly string[]).includes(failure.type ?? '')) {
-        const type = failure.type as EkoErrorType;
-        return { ok: false, permanent: true, type, error: { code: type, message: clip(failure.message) } };
-      }
-      const last = failure?.type ? ` (last failure: ${failure.type})` : '';
-      return {
-        ok: false,
-        permanent: false,
-        error: {
-          code: OUTCOME_CODE.ekoUnavailable,
-          message: `Eko did not answer successfully within ${stepTimeout}${last}; please try again later`,
-        },
-      };
-    }
-  }
-
+  const { sendOtp } = proxyActivities<EkycActivities>(stepOptions('sendOtp', stepTimeout));
+  const { verifyOtp } = proxyActivities<EkycActivities>(stepOptions('verifyOtp', stepTimeout));
+  const { submitBiometric } = proxyActivities<EkycActivities>(stepOptions('biometric', stepTimeout));
   return {
-    sendOtp: (input) => verdict(() => sendOtp(input)),
-    verifyOtp: (input) => verdict(() => verifyOtp(input)),
-    submitBiometric: (input) => verdict(() => submitBiometric(input)),
+    sendOtp: (input) => verdict(stepTimeout, () => sendOtp(input)),
+    verifyOtp: (input) => verdict(stepTimeout, () => verifyOtp(input)),
+    submitBiometric: (input) => verdict(stepTimeout, () => submitBiometric(input)),
   };
+}
+
+/** The day's Daily KYC (the fingpayAgent lifecycle), with the same retry bounds and verdicts as the eKYC steps. */
+export function dailyKycCall(stepTimeout: string): (input: DailyKycInput) => Promise<EkoVerdict<DailyKycOutput>> {
+  const { submitDailyKyc } = proxyActivities<DailyKycActivities>(stepOptions('dailyKyc', stepTimeout));
+  return (input) => verdict(stepTimeout, () => submitDailyKyc(input));
 }

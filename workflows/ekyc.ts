@@ -11,6 +11,7 @@ import {
   log,
   metricMeter,
   patched,
+  proxyActivities,
   setCurrentDetails,
   setHandler,
   setWorkflowOptions,
@@ -28,7 +29,7 @@ import {
   type Stage,
   type UpdateOutcome,
 } from '../common/domain.js';
-import { EKO_ERROR, type EkoStep, type OtpPair } from '../common/eko-steps.js';
+import { EKO_ERROR, type EkycStep, type OtpPair } from '../common/eko-steps.js';
 // The zod-free checks: zod would be evaluated again in every workflow instance (docs/PERFORMANCE.md).
 import {
   ValidationError,
@@ -39,6 +40,7 @@ import {
 } from '../common/checks.js';
 import { resolvePolicy } from '../common/domain.js';
 import { isUnencryptedMarker, UNENCRYPTED_REASON } from '../common/unencrypted.js';
+import type { AgentActivities } from '../common/agent.js';
 import { clientRefIdFor, ekoCalls, type EkoCalls } from './eko-calls.js';
 import { otpQuotaCalls } from './otp-quota.js';
 import type { OtpQuotaActivities, OtpSendDecision } from '../common/otp-quota.js';
@@ -67,6 +69,19 @@ type Refusal = Omit<UpdateOutcome, 'accepted' | 'stage'> & { code: string; reaso
 
 /** patched() id of the agent-wide OTP quota check before each Send OTP (sessions begun before it replay without). */
 export const OTP_SEND_QUOTA_PATCH = 'otp-send-quota';
+/** patched() id of telling the agent's fingpayAgent lifecycle of a completed eKYC (older sessions replay without). */
+export const AGENT_LIFECYCLE_PATCH = 'agent-lifecycle-notify';
+
+/**
+ * Telling the lifecycle must not be lost, but must not hold a completed session for ever either: retried for a day,
+ * then logged (docs/OPS.md says how to tell the lifecycle by hand).
+ */
+const { notifyAgentOfEkyc } = proxyActivities<AgentActivities>({
+  summary: 'Agent lifecycle: eKYC completed',
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '24h',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
+});
 
 const SIGNAL_NAME: Record<Request['kind'], string> = { otp: 'otp', resend: 'resendOtp', biometric: 'biometric' };
 // Ignored signals are kept for status() only; a cap keeps the workflow's state small whatever a client sends.
@@ -146,7 +161,7 @@ class EkycSession {
   private readonly queue: Request[] = [];
   private readonly outcomes = new Map<number, UpdateOutcome>();
   private nextUpdateId = 1;
-  private readonly calls: Record<EkoStep, number> = { sendOtp: 0, verifyOtp: 0, biometric: 0 };
+  private readonly calls: Record<EkycStep, number> = { sendOtp: 0, verifyOtp: 0, biometric: 0 };
   private readonly eko: EkoCalls;
   private readonly quota: OtpQuotaActivities;
 
@@ -181,6 +196,8 @@ class EkycSession {
       await CancellationScope.nonCancellable(() => this.drain());
       throw err;
     }
+    // Sessions completed before the agent lifecycle existed replay without telling it.
+    if (this.stage === 'COMPLETED' && patched(AGENT_LIFECYCLE_PATCH)) await this.notifyAgent();
     await this.drain();
     if (this.stage === 'COMPLETED') {
       return { userCode: this.input.userCode, completedAt: iso(this.completedAt)! };
@@ -192,6 +209,24 @@ class EkycSession {
       nonRetryable: true,
       details: [{ stage, lastError: this.lastError }],
     });
+  }
+
+  /** Signal-with-start of the agent's fingpayAgent (activities/agent.ts): it remembers this eKYC for ever. */
+  private async notifyAgent(): Promise<void> {
+    const { userCode, customerId, latlong, bankCode } = this.input;
+    try {
+      await notifyAgentOfEkyc({
+        userCode,
+        completedAt: iso(this.completedAt)!,
+        customerId,
+        latlong,
+        bankCode,
+        ekycRunId: workflowInfo().runId,
+      });
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      log.error('the agent lifecycle could not be told of this completed eKYC', { userCode });
+    }
   }
 
   // ---- the main loop --------------------------------------------------------------------------------------
@@ -451,7 +486,7 @@ class EkycSession {
     });
   }
 
-  private stepBase(step: EkoStep) {
+  private stepBase(step: EkycStep) {
     const { userCode, customerId, aadhaar, latlong } = this.input;
     this.calls[step] += 1;
     return {

@@ -4,6 +4,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { BiometricArg, CancelArg, EkycStatus, OtpArg, UpdateOutcome } from '../common/domain.js';
 import type { OtpSendDecision, ReserveOtpSendArg } from '../common/otp-quota.js';
+import type { AgentStatus, DailyAuthArg, DailyAuthOutcome, EkycCompletedArg, InvalidateArg } from '../common/agent.js';
 
 /** The resend messages carry an empty object (`{}`): nothing to say but "send a new OTP". */
 export type ResendArg = Record<string, never>;
@@ -27,6 +28,19 @@ export const statusQuery = defineQuery<EkycStatus>('status');
 export const reserveOtpSendUpdate = defineUpdate<OtpSendDecision, [ReserveOtpSendArg]>('reserveOtpSend');
 export const otpQuotaQuery = defineQuery<{ userCode: string; sends: string[] }>('quota');
 
+// fingpayAgent (workflows/agent.ts): one per agent, for ever; the day's Daily KYC and the eKYC it remembers.
+export const submitDailyAuthUpdate = defineUpdate<DailyAuthOutcome, [DailyAuthArg]>('submitDailyAuth');
+export const invalidateDailyAuthSignal = defineSignal<[InvalidateArg]>('invalidateDailyAuth');
+/** Sent by fingpayEkyc, through an activity with signal-with-start, when an eKYC completes (however started). */
+export const ekycCompletedSignal = defineSignal<[EkycCompletedArg]>('ekycCompleted');
+export const agentStatusQuery = defineQuery<AgentStatus>('status');
+/** The transaction system's question: may this agent withdraw cash now? */
+export const canTransactQuery = defineQuery<boolean>('canTransact');
+
+export const AGENT_STATE_SA = defineSearchAttributeKey('AgentState', SearchAttributeType.KEYWORD);
+/** IST date (YYYY-MM-DD) of the agent's last successful Daily KYC. */
+export const DAILY_AUTH_DATE_SA = defineSearchAttributeKey('DailyAuthDate', SearchAttributeType.KEYWORD);
+
 export const EKYC_STAGE_SA = defineSearchAttributeKey('EkycStage', SearchAttributeType.KEYWORD);
 export const EKO_USER_CODE_SA = defineSearchAttributeKey('EkoUserCode', SearchAttributeType.KEYWORD);
 
@@ -39,6 +53,8 @@ export const VALIDATOR_REJECTION = {
   invalidArgument: 'InvalidArgument',
   /** The argument (or a session's input) reached the worker without the payload codec (codec/fail-closed.ts). */
   unencrypted: 'UnencryptedPayload',
+  /** submitDailyAuth refused without calling Eko; `details[0]` is the DailyAuthOutcome. */
+  dailyAuthRefused: 'DailyAuthRefused',
 } as const;
 
 /**

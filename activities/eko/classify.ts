@@ -26,6 +26,8 @@ interface EkoBody {
   message?: string;
   reason?: string;
   invalidFields: string[];
+  /** FP069 (acquiring-bank exception) named anywhere Eko puts a code or reason. */
+  fp069: boolean;
   data: unknown;
 }
 
@@ -55,6 +57,7 @@ const code =
   (f: Facts) =>
     f.body !== undefined && codes.some((c) => f.codes.includes(c));
 const reason461 = (pattern: RegExp) => (f: Facts) => code(461)(f) && pattern.test(f.body?.reason ?? '');
+const reason1714 = (pattern: RegExp) => (f: Facts) => code(1714)(f) && pattern.test(f.body?.reason ?? '');
 
 export const CLASSIFICATION_TABLE: readonly Row[] = [
   // transport
@@ -74,6 +77,8 @@ export const CLASSIFICATION_TABLE: readonly Row[] = [
     type: EKO_ERROR.UnexpectedResponse,
     retryable: false,
   },
+  // FP069 may come as a string status, so before the numeric envelope is insisted on (API.md §5.3, §8.5).
+  { when: (f) => f.body?.fp069 === true, type: EKO_ERROR.ReauthRequired, retryable: false },
   {
     when: (f) => f.body === undefined || f.body.status === undefined,
     type: EKO_ERROR.UnexpectedResponse,
@@ -86,6 +91,11 @@ export const CLASSIFICATION_TABLE: readonly Row[] = [
   { when: reason461(/incorrect or the OTP has expired/i), type: EKO_ERROR.OtpRejected, retryable: false },
   { when: reason461(/Invalid Biometric/i), type: EKO_ERROR.BiometricRejected, retryable: false },
   { when: reason461(/Inactive or Invalid Details/i), type: EKO_ERROR.DetailsRejected, retryable: false },
+  // Daily KYC (§5.2): the reason decides. A poor capture or wrong wadh costs the agent an attempt; "complete bank
+  // eKYC" sends the agent back to the one-time eKYC; any other reason (or none) is a refused capture too.
+  { when: reason1714(/Invalid Biometric/i), type: EKO_ERROR.BiometricRejected, retryable: false },
+  { when: reason1714(/complete bank eKYC/i), type: EKO_ERROR.RekycRequired, retryable: false },
+  { when: code(1714), type: EKO_ERROR.DailyKycFailed, retryable: false },
   { when: code(346, 1297), type: EKO_ERROR.AgentNotAllowed, retryable: false },
   {
     when: (f) => f.body?.status === 97 && f.body.responseTypeId === -1,
@@ -135,6 +145,9 @@ function readBody(body: unknown): EkoBody | undefined {
     reason: safeText(d.reason),
     // Documented at the top level; tolerated inside data too.
     invalidFields: [...new Set([...invalidFieldNames(b.invalid_params), ...invalidFieldNames(d.invalid_params)])],
+    fp069: [b.status, b.response_status_id, b.response_type_id, b.message, d.reason, d.comment, d.response_code].some(
+      (v) => typeof v === 'string' && /\bFP069\b/i.test(v),
+    ),
     data,
   };
 }

@@ -5,6 +5,8 @@ import type { EkoConfig } from '../../config/index.js';
 import type {
   BiometricInput,
   BiometricOutput,
+  DailyKycInput,
+  DailyKycOutput,
   EkoStep,
   SendOtpInput,
   SendOtpOutput,
@@ -74,6 +76,17 @@ export class EkoClient {
       input,
       (common) => this.contract.biometric(input, common),
       (data) => this.contract.parseBiometric(data, input),
+      options,
+    );
+  }
+
+  /** Daily KYC (API.md §5): the Aadhaar is RSA-encrypted and the request signed exactly as for the eKYC steps. */
+  submitDailyKyc(input: DailyKycInput, options: CallOptions = {}): Promise<DailyKycOutput> {
+    return this.call(
+      'dailyKyc',
+      input,
+      (common) => this.contract.dailyKyc(input, common),
+      (data) => this.contract.parseDailyKyc(data, input),
       options,
     );
   }

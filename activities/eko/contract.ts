@@ -4,6 +4,8 @@ import type { EkoContractName } from '../../config/index.js';
 import type {
   BiometricInput,
   BiometricOutput,
+  DailyKycInput,
+  DailyKycOutput,
   EkoStep,
   SendOtpInput,
   SendOtpOutput,
@@ -30,10 +32,12 @@ export interface EkoContract {
   sendOtp(input: SendOtpInput, common: RequestCommon): StepRequest;
   verifyOtp(input: VerifyOtpInput, common: RequestCommon): StepRequest;
   biometric(input: BiometricInput, common: RequestCommon): StepRequest;
+  dailyKyc(input: DailyKycInput, common: RequestCommon): StepRequest;
   /** Parse a success `data`; `undefined` when its shape is not the documented one. */
   parseSendOtp(data: unknown): SendOtpOutput | undefined;
   parseVerifyOtp(data: unknown): VerifyOtpOutput | undefined;
   parseBiometric(data: unknown, input: BiometricInput): BiometricOutput | undefined;
+  parseDailyKyc(data: unknown, input: DailyKycInput): DailyKycOutput | undefined;
 }
 
 /** Eko ids arrive as strings or numbers; either way we carry them as strings. */
@@ -67,10 +71,17 @@ function withClientRef(body: Record<string, string>, clientRefId: string): Recor
 
 const V3_BASE = '/user/collection/aeps-fingpay/kyc';
 
+/** Daily KYC's success names no reference (API.md §5.2): any object, or none, will do; a non-object will not. */
+function parseUserCodeData(data: unknown, userCode: string): { userCode: string } | undefined {
+  const d = record(data);
+  if (data !== undefined && data !== null && !d) return undefined;
+  return { userCode: idString(d?.user_code) ?? userCode };
+}
+
 /** Eko's current shape ([EPS-later] + [DEV] v3): the default. */
 export const v3Contract: EkoContract = {
   name: 'v3',
-  successTypeId: { sendOtp: 1600, verifyOtp: 1604, biometric: 1605 },
+  successTypeId: { sendOtp: 1600, verifyOtp: 1604, biometric: 1605, dailyKyc: 1713 },
   sendOtp: (input, common) => ({
     method: 'POST',
     path: `${V3_BASE}/otp`,
@@ -120,6 +131,23 @@ export const v3Contract: EkoContract = {
       input.clientRefId,
     ),
   }),
+  // §5.2: PUT, biometric only (no OTP pair), the agent's own finger.
+  dailyKyc: (input, common) => ({
+    method: 'PUT',
+    path: `${V3_BASE}/biometric/daily`,
+    body: withClientRef(
+      {
+        initiator_id: common.initiatorId,
+        user_code: input.userCode,
+        customer_id: input.customerId,
+        aadhar: common.encryptedAadhaar,
+        latlong: input.latlong,
+        bank_code: input.bankCode,
+        piddata: input.pidData,
+      },
+      input.clientRefId,
+    ),
+  }),
   parseSendOtp: (data) => {
     const d = record(data);
     const otpRefId = idString(d?.otp_ref_id);
@@ -139,6 +167,7 @@ export const v3Contract: EkoContract = {
     if (data !== undefined && data !== null && !d) return undefined;
     return { userCode: idString(d?.user_code) ?? input.userCode };
   },
+  parseDailyKyc: (data, input) => parseUserCodeData(data, input.userCode),
 };
 
 /**
@@ -148,7 +177,7 @@ export const v3Contract: EkoContract = {
  */
 export const eps202606Contract: EkoContract = {
   name: 'eps-2026-06',
-  successTypeId: { sendOtp: 1388, verifyOtp: 1604, biometric: 1388 },
+  successTypeId: { sendOtp: 1388, verifyOtp: 1604, biometric: 1388, dailyKyc: 1388 },
   sendOtp: (input, common) => ({
     method: 'POST',
     path: '/customer/aeps/fingpay/kyc/otp',
@@ -189,6 +218,21 @@ export const eps202606Contract: EkoContract = {
       input.clientRefId,
     ),
   }),
+  // §5.1: POST under /customer; its `source_ip` was declared unsourced by Eko, so it is not sent.
+  dailyKyc: (input, common) => ({
+    method: 'POST',
+    path: '/customer/aeps/fingpay/kyc/daily',
+    body: withClientRef(
+      {
+        initiator_id: common.initiatorId,
+        user_code: input.userCode,
+        aadhaar: common.encryptedAadhaar,
+        piddata: input.pidData,
+        latlong: input.latlong,
+      },
+      input.clientRefId,
+    ),
+  }),
   parseSendOtp: (data) => {
     const d = record(data);
     const otpRefId = idString(d?.otp_ref_id);
@@ -206,6 +250,7 @@ export const eps202606Contract: EkoContract = {
     if (data !== undefined && data !== null && !d) return undefined;
     return { userCode: idString(d?.user_code) ?? input.userCode };
   },
+  parseDailyKyc: (data, input) => parseUserCodeData(data, input.userCode),
 };
 
 export const CONTRACTS: Record<EkoContractName, EkoContract> = {

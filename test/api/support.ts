@@ -59,6 +59,11 @@ export function standInClient(overrides: Partial<EkycApiClient> = {}): EkycApiCl
     submitBiometric: async () => accepted('COMPLETED'),
     cancel: async (userCode) => ({ workflowId: workflowIdFor(userCode), cancelRequested: true }),
     ping: async () => undefined,
+    agentStatus: async () => {
+      throw new Error('not used');
+    },
+    submitDailyAuth: async () => ({ accepted: true, state: 'AUTHENTICATED' }),
+    invalidateDailyAuth: async (userCode) => ({ workflowId: `fingpay-agent-${userCode}`, invalidated: true }),
   };
   const client = { ...base, ...overrides };
   const recorded = Object.fromEntries(

@@ -354,6 +354,9 @@ describe('the HTTP API (api/schemas.ts, then the client library) on the worst in
       requestOtpResend: checked(offline.requestOtpResend),
       submitBiometric: checked(offline.submitBiometric),
       cancel: checked(offline.cancel),
+      agentStatus: checked(offline.agentStatus),
+      submitDailyAuth: checked(offline.submitDailyAuth),
+      invalidateDailyAuth: checked(offline.invalidateDailyAuth),
       ping: async () => undefined,
     };
     api = buildApi({ client, auth: issuer.config, logger: pino({ level: 'silent' }), publicDir: null });

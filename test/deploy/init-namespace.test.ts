@@ -1,6 +1,7 @@
 // deploy/temporal/init-namespace.sh against the real Temporal server of the test run, on namespaces of its own:
 // a namespace that does not exist yet, a second run (idempotent), one attribute missing, one of the wrong type.
 // It must succeed only when the server lists every search attribute with its type, and say why otherwise.
+import { msToTs } from '@temporalio/common/lib/time.js';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,7 +11,6 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Connection } from '@temporalio/client';
-import { msToTs } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto';
 import { findTemporalCli, SEARCH_ATTRIBUTES } from '../../dev/temporal-server.js';
 import { REQUIRED_SEARCH_ATTRIBUTES } from '../../worker/search-attributes.js';

@@ -54,6 +54,9 @@ beforeAll(async () => {
     submitBiometric: (...a) => h.ekyc.submitBiometric(...a),
     cancel: (...a) => h.ekyc.cancel(...a),
     ping: () => h.ekyc.ping(),
+    agentStatus: (...a) => h.ekyc.agentStatus(...a),
+    submitDailyAuth: (...a) => h.ekyc.submitDailyAuth(...a),
+    invalidateDailyAuth: (...a) => h.ekyc.invalidateDailyAuth(...a),
   };
   api = buildApi({ client, auth: issuer.config, logger: pino({ level: 'silent' }), publicDir: null });
   await api.ready();

@@ -9,6 +9,8 @@ import { apiEnv, ekycEnv, listeningUrl, spawnApi, spawnEkyc, type ApiProcess } f
 import { createTestIssuer, type TestIssuer } from '../support/jwt.js';
 import { crash, spawnWorker, workerEnv, type ChildWorker } from '../worker/child-worker.js';
 import { OtlpReceiver, spanNamed } from './support.js';
+import { connectClient } from '../workflows/harness.js';
+import { workflowIdFor } from '../../common/domain.js';
 
 let sim: EkoSimulator;
 let issuer: TestIssuer;
@@ -64,6 +66,13 @@ describe('tracing across the ekyc api and ekyc worker processes', () => {
     const done = await post(`/v1/ekyc/${agent.userCode}/biometric`, { pidData: pidData() });
     expect(done.status).toBe(200);
     expect(await done.json()).toMatchObject({ stage: 'COMPLETED' });
+    // The run closes once it has told the agent's lifecycle (workflows/ekyc.ts notifyAgent): wait for that.
+    const { client, close } = await connectClient();
+    try {
+      await client.workflow.getHandle(workflowIdFor(agent.userCode)).result();
+    } finally {
+      await close();
+    }
 
     // Nothing is exported before the stop (the batch delay is ten minutes); SIGTERM flushes both.
     expect(receiver.requests).toBe(0);

@@ -75,6 +75,8 @@ beforeAll(async () => {
   await ekyc.submitOtp(agent.userCode, sim.currentOtp(agent.userCode)!);
   await ekyc.submitBiometric(agent.userCode, pid);
   await waitForStage(ekyc, agent.userCode, 'COMPLETED');
+  // The run closes once it has told the agent's lifecycle (workflows/ekyc.ts): visit the closed run, as before.
+  await client.workflow.getHandle(workflowIdFor(agent.userCode), started.runId).result();
   secrets = { aadhaar: agent.aadhaar, mobile: agent.customerId, latlong: LATLONG, pidMarker: marker };
   workflowPath = `/namespaces/${temporalUi.namespace}/workflows/${workflowIdFor(agent.userCode)}/${started.runId}/history`;
 

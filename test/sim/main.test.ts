@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { EkoClient } from '../../activities/eko/client.js';
+import { EkoClient, type EkoError } from '../../activities/eko/client.js';
 import { parseAadhaarPublicKey } from '../../activities/eko/aadhaar-crypto.js';
 import { EKO_SIM_DEV_CREDENTIALS } from '../../config/index.js';
 import { startSimulators, type RunningSimulators } from '../../sim/main.js';
-import { LATLONG, clientRefId, newAgent } from './eko-fixtures.js';
+import { LATLONG, clientRefId, newAgent, pidData } from './eko-fixtures.js';
 
 describe('ekyc sim', () => {
   let sims: RunningSimulators | undefined;
@@ -54,6 +54,33 @@ describe('ekyc sim', () => {
     await expect(devKeys.sendOtp(input)).rejects.toMatchObject({ failure: { type: 'EkoAuthRejected' } });
     const envKeys = new EkoClient({ ...config, developerKey: 'k', accessKey: 'a', initiatorId: '9123456789' });
     await expect(envKeys.sendOtp(input)).resolves.toMatchObject({ otpRefId: expect.any(String), referenceTid: null });
+  });
+
+  it('opens Daily KYC after EKYC_DAILY_AUTH_ELIGIBLE_AFTER (3 days unless set; 0s: at once)', async () => {
+    for (const [env, expected] of [
+      [{}, 'EkoDailyKycFailed'],
+      [{ EKYC_DAILY_AUTH_ELIGIBLE_AFTER: '0s' }, 'ok'],
+    ] as const) {
+      sims = await startSimulators({ EKO_SIM_PORT: '0', ...env });
+      const a = newAgent(sims.eko);
+      sims.eko.updateAgent(a.userCode, { ekycCompletedAt: new Date(sims.eko.now() - 1000).toISOString() });
+      const client = new EkoClient({
+        baseUrl: sims.info.eko.baseUrl,
+        ...EKO_SIM_DEV_CREDENTIALS,
+        aadhaarPublicKey: parseAadhaarPublicKey(sims.info.eko.publicKey),
+        contract: 'v3',
+        timeoutMs: 5_000,
+      });
+      const result = await client
+        .submitDailyKyc({ ...a, latlong: LATLONG, bankCode: 'HDFC', pidData: pidData(), clientRefId: clientRefId() })
+        .then(
+          () => 'ok',
+          (err: EkoError) => err.failure.type,
+        );
+      expect(result).toBe(expected);
+      await sims.stop();
+      sims = undefined;
+    }
   });
 
   it('stops with a clear message on a malformed EKO_SIM_PORT', async () => {

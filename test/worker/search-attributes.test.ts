@@ -1,10 +1,10 @@
 // The worker refuses to start on a namespace that lacks a search attribute its workflows upsert (instead of failing
 // every session's workflow task), with one line naming what is missing and the command that adds it.
+import { msToTs } from '@temporalio/common/lib/time.js';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { Connection } from '@temporalio/client';
-import { msToTs } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto';
 import type { EkoSimulator } from '../../sim/eko-sim.js';
 import { missingSearchAttributes, REQUIRED_SEARCH_ATTRIBUTES } from '../../worker/search-attributes.js';
@@ -58,7 +58,7 @@ describe('the worker start-up check of search attributes', () => {
     const { error } = JSON.parse(stdout);
     expect(error.code).toBe('NAMESPACE_SETUP');
     expect(error.message).toContain(
-      `namespace "${namespace}" lacks the search attributes EkycStage (Keyword), EkoUserCode (Keyword)`,
+      `namespace "${namespace}" lacks the search attributes EkycStage (Keyword), EkoUserCode (Keyword), AgentState (Keyword), DailyAuthDate (Keyword)`,
     );
     expect(error.message).toContain(
       `temporal operator search-attribute create --namespace ${namespace} --name EkycStage --type Keyword`,
@@ -71,27 +71,33 @@ describe('the worker start-up check of search attributes', () => {
     ).toHaveLength(1);
   }, 90_000);
 
-  it('names only the one still missing once the other is added', async () => {
+  it('names only the one still missing once the others are added', async () => {
     const namespace = await bareNamespace();
+    const keyword = IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
     await connection.operatorService.addSearchAttributes({
       namespace,
-      searchAttributes: { EkycStage: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD },
+      searchAttributes: { EkycStage: keyword, AgentState: keyword, DailyAuthDate: keyword },
     });
     const { exited, stdout } = await runWorker(namespace);
     expect(exited?.code).toBe(1);
     const { error } = JSON.parse(stdout);
     expect(error.message).toContain('lacks the search attributes EkoUserCode (Keyword):');
     expect(error.message).not.toContain('EkycStage (Keyword)');
+    expect(error.message).not.toContain('AgentState (Keyword)');
   }, 90_000);
 
   it('takes an attribute of the wrong type as missing', () => {
     const keyword = IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
-    expect(missingSearchAttributes({ EkycStage: keyword, EkoUserCode: keyword })).toEqual([]);
+    const all = { EkycStage: keyword, EkoUserCode: keyword, AgentState: keyword, DailyAuthDate: keyword };
+    expect(missingSearchAttributes(all)).toEqual([]);
     expect(
-      missingSearchAttributes({ EkycStage: IndexedValueType.INDEXED_VALUE_TYPE_TEXT, EkoUserCode: keyword }).map(
-        (a) => a.name,
-      ),
-    ).toEqual(['EkycStage']);
-    expect(REQUIRED_SEARCH_ATTRIBUTES.map((a) => a.name)).toEqual(['EkycStage', 'EkoUserCode']);
+      missingSearchAttributes({ ...all, DailyAuthDate: IndexedValueType.INDEXED_VALUE_TYPE_TEXT }).map((a) => a.name),
+    ).toEqual(['DailyAuthDate']);
+    expect(REQUIRED_SEARCH_ATTRIBUTES.map((a) => a.name)).toEqual([
+      'EkycStage',
+      'EkoUserCode',
+      'AgentState',
+      'DailyAuthDate',
+    ]);
   });
 });

@@ -325,5 +325,5 @@ describe('shipping a workflow change that is not replay-safe', () => {
         failed: 0,
       });
     }
-  });
+  }, 240_000);
 });

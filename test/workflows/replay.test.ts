@@ -47,7 +47,7 @@ async function replay(history: ReturnType<typeof load>, workflowId: string) {
 }
 
 describe('replay of recorded histories', () => {
-  it('has fixtures for the happy path, the OTP, ending, fault and crash scenarios', () => {
+  it('has fixtures for the happy path, the OTP, ending, fault and crash scenarios, and the agent lifecycle', () => {
     for (const name of [
       'happy-path-updates',
       'happy-path-signals',
@@ -66,6 +66,11 @@ describe('replay of recorded histories', () => {
       'otp-quota-restart-waits-cooldown',
       'otp-quota-resend-refused',
       'otp-quota-restart-refused',
+      // With the agent lifecycle told on completion (patched 'agent-lifecycle-notify').
+      'ekyc-completed-tells-agent',
+      // fingpayAgent: eligibility, Daily KYC, REKYC and a new eKYC; a run that began and ended with continue-as-new.
+      'agent-rekyc-path',
+      'agent-days-after-continue-as-new',
     ]) {
       expect(fixtures).toContain(`${name}.json`);
     }

@@ -262,3 +262,67 @@ describe('uncertainIfRetriedBiometric', () => {
     );
   });
 });
+
+describe('Daily KYC classification (API.md §5.2, §5.3, §8.5)', () => {
+  const daily = (exchange: EkoExchange) => classify(exchange, 'dailyKyc', 1713, (d) => d ?? {}, 1_700_000_000_000);
+  const failure = (exchange: EkoExchange) => {
+    const result = daily(exchange);
+    if (result.ok) throw new Error('expected a failure');
+    return result.failure;
+  };
+  const R1714 = (reason: string) =>
+    eko({ response_status_id: 1, status: 1714, response_type_id: 1714, message: 'KYC Fail', data: { reason } });
+
+  it('1713 "KYC sucess" is success', () => {
+    const result = daily(eko({ response_status_id: 0, status: 0, response_type_id: 1713, data: { user_code: '1' } }));
+    expect(result.ok).toBe(true);
+  });
+
+  it('1714 "Invalid Biometric data" → EkoBiometricRejected, permanent (costs the agent an attempt)', () => {
+    const f = failure(R1714('Authentication Failed. Invalid Biometric data.'));
+    expect([f.type, f.retryable]).toEqual([EKO_ERROR.BiometricRejected, false]);
+    expect(f.details).toMatchObject({
+      step: 'dailyKyc',
+      status: 1714,
+      reason: 'Authentication Failed. Invalid Biometric data.',
+    });
+  });
+
+  it('1714 "Please complete bank eKYC" → EkoRekycRequired, permanent', () => {
+    const f = failure(R1714('Please complete bank eKYC to process the transaction.'));
+    expect([f.type, f.retryable]).toEqual([EKO_ERROR.RekycRequired, false]);
+  });
+
+  it('1714 with an empty or another reason → EkoDailyKycFailed, permanent', () => {
+    for (const reason of ['', 'Transaction Not Completed']) {
+      const f = failure(R1714(reason));
+      expect([f.type, f.retryable]).toEqual([EKO_ERROR.DailyKycFailed, false]);
+    }
+  });
+
+  it('FP069, as a string status or in the reason → EkoReauthRequired (a new capture, no retry of the old one)', () => {
+    for (const body of [
+      { status: 'FP069', message: 'Technical issue at acquiring bank' },
+      {
+        response_status_id: 1,
+        status: 1714,
+        response_type_id: 1714,
+        message: 'KYC Fail',
+        data: { reason: 'FP069: retry 2FA' },
+      },
+    ]) {
+      const f = failure(eko(body));
+      expect([f.type, f.retryable]).toEqual([EKO_ERROR.ReauthRequired, false]);
+    }
+  });
+
+  it('transient answers retry exactly as for the eKYC steps', () => {
+    expect(failure(http(503, undefined)).type).toBe(EKO_ERROR.Unavailable);
+    expect(failure(eko({ response_status_id: -2, status: 1 })).type).toBe(EKO_ERROR.Busy);
+    expect(failure(eko({ response_status_id: 1, status: 55, message: 'Error from NPCI' })).retryable).toBe(true);
+  });
+
+  it('a 1713 for another step’s success type is not a Daily KYC success, nor 1605 for Daily KYC', () => {
+    expect(daily(eko({ response_status_id: 0, status: 0, response_type_id: 1605 })).ok).toBe(false);
+  });
+});

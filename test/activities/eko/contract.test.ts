@@ -11,6 +11,7 @@ const base = {
 };
 const verify = { ...base, otp: '482913', otpRefId: '2465238', referenceTid: 'EKYKF47' };
 const bio = { ...base, otpRefId: '815031', referenceTid: 'BEKYF47', bankCode: 'HDFC', pidData: '<PidData/>' };
+const daily = { ...base, bankCode: 'HDFC', pidData: '<PidData/>' };
 
 describe('Eko contract v3 (API.md §10)', () => {
   it('sends Send OTP as POST /user/collection/aeps-fingpay/kyc/otp with aadhar, customer_id and latlong', () => {
@@ -84,6 +85,32 @@ describe('Eko contract v3 (API.md §10)', () => {
   });
 });
 
+describe('Eko contract v3: Daily KYC (API.md §5.2, §10)', () => {
+  it('sends Daily KYC as PUT …/biometric/daily with aadhar, customer_id, latlong, bank_code and piddata, no OTP pair', () => {
+    expect(v3Contract.dailyKyc(daily, common)).toEqual({
+      method: 'PUT',
+      path: '/user/collection/aeps-fingpay/kyc/biometric/daily',
+      body: {
+        initiator_id: '9962981729',
+        user_code: '20810200',
+        customer_id: '9123456789',
+        aadhar: 'ENC',
+        latlong: '28.6,77.2',
+        bank_code: 'HDFC',
+        piddata: '<PidData/>',
+        client_ref_id: 'ref1',
+      },
+    });
+    expect(v3Contract.successTypeId.dailyKyc).toBe(1713);
+  });
+
+  it('takes the user code of a 1713 answer, or the request’s; refuses data that is not an object', () => {
+    expect(v3Contract.parseDailyKyc({ user_code: 20810200 }, daily)).toEqual({ userCode: '20810200' });
+    expect(v3Contract.parseDailyKyc(undefined, daily)).toEqual({ userCode: '20810200' });
+    expect(v3Contract.parseDailyKyc('ok', daily)).toBeUndefined();
+  });
+});
+
 describe('Eko contract eps-2026-06 (API.md §2.1, §3.1, §4.1)', () => {
   it('sends Send OTP as POST /customer/aeps/fingpay/kyc/otp with aadhaar and no customer_id', () => {
     expect(eps202606Contract.sendOtp(base, common)).toEqual({
@@ -126,8 +153,28 @@ describe('Eko contract eps-2026-06 (API.md §2.1, §3.1, §4.1)', () => {
     expect(eps202606Contract.parseSendOtp({ otp_ref_id: 5 })).toEqual({ otpRefId: '5', referenceTid: null });
   });
 
-  it('expects 1388, 1604, 1388', () => {
-    expect(eps202606Contract.successTypeId).toEqual({ sendOtp: 1388, verifyOtp: 1604, biometric: 1388 });
+  it('expects 1388, 1604, 1388, and 1388 for Daily KYC', () => {
+    expect(eps202606Contract.successTypeId).toEqual({
+      sendOtp: 1388,
+      verifyOtp: 1604,
+      biometric: 1388,
+      dailyKyc: 1388,
+    });
+  });
+
+  it('sends Daily KYC as POST /customer/aeps/fingpay/kyc/daily with aadhaar, piddata and latlong (no source_ip)', () => {
+    expect(eps202606Contract.dailyKyc(daily, common)).toEqual({
+      method: 'POST',
+      path: '/customer/aeps/fingpay/kyc/daily',
+      body: {
+        initiator_id: '9962981729',
+        user_code: '20810200',
+        aadhaar: 'ENC',
+        piddata: '<PidData/>',
+        latlong: '28.6,77.2',
+        client_ref_id: 'ref1',
+      },
+    });
   });
 });
 
