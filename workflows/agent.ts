@@ -7,6 +7,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  setWorkflowOptions,
   log,
   metricMeter,
   setCurrentDetails,
@@ -39,6 +40,7 @@ import { EKO_ERROR, type EkoErrorType } from '../common/eko-steps.js';
 import { istDate, nextIstMidnight } from '../common/ist.js';
 import { isUnencryptedMarker, UNENCRYPTED_REASON } from '../common/unencrypted.js';
 import { clientRefIdFor, dailyKycCall } from './eko-calls.js';
+import { versioningOptions } from './versioning.js';
 import {
   AGENT_STATE_SA,
   DAILY_AUTH_DATE_SA,
@@ -115,6 +117,7 @@ function resolveAgentPolicy(policy: Partial<AgentPolicy> | undefined): AgentPoli
   };
 }
 
+setWorkflowOptions(versioningOptions('fingpayAgent'), fingpayAgent);
 export async function fingpayAgent(input: AgentInput): Promise<void> {
   if (isUnencryptedMarker(input) || typeof input?.userCode !== 'string' || !PATTERNS.userCode.test(input.userCode)) {
     if (isUnencryptedMarker(input)) noteUnencrypted('agentInput');

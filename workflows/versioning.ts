@@ -10,6 +10,9 @@ export const VERSIONING_BEHAVIOR = {
   // Short-lived and continued as new: moves to the current version at its next workflow task, so every version's
   // code must replay its histories.
   fingpayOtpQuota: 'AUTO_UPGRADE',
+  // Lives for years: follows the current version (each version must replay its histories: `ekyc replay`), and
+  // continues as new every 30 IST days, so a changed history shape is met only by runs begun since.
+  fingpayAgent: 'AUTO_UPGRADE',
 } as const satisfies Record<string, VersioningBehavior>;
 
 /**
