@@ -3,7 +3,7 @@
 // number, mobile, OTP and PidData live in form fields or one variable for as long as they are needed, and are never
 // stored. The bearer token is taken out of the URL at once and lives in memory only (api.js).
 import { ApiError, createApi, peekClaims, takeTokenFromLocation } from './api.js';
-import { RULES, checkOtp, digitsOnly, formatLatLong, validateStart } from './rules.js';
+import { checkOtp, digitsOnly, formatLatLong, validateStart, ruleKey } from './form.js';
 import { QUALITY, capture, deviceInfo, discover, qualityBand } from './rd.js';
 
 const STORAGE_KEY = 'ekyc.userCode';
@@ -25,13 +25,13 @@ const STEP_OF_STAGE = {
 
 // What an agent should read for each rule the server and the page share.
 const FRIENDLY = {
-  [RULES.userCode]: 'Enter your 8-digit agent user code.',
-  [RULES.customerId]: 'Enter a 10-digit mobile number that starts with 6, 7, 8 or 9.',
-  [RULES.aadhaarFormat]: 'Enter all 12 digits of the Aadhaar number. It never starts with 0 or 1.',
-  [RULES.aadhaarChecksum]: 'This is not a valid Aadhaar number. Please check it for a typing mistake.',
-  [RULES.latlong]: 'Enter latitude and longitude in decimal degrees, like 28.613900,77.209000.',
-  [RULES.bankCode]: 'Enter the bank code: 2 to 12 letters or digits, like HDFC.',
-  [RULES.otp]: 'Enter the 6-digit OTP from the SMS.',
+  userCode: 'Enter your 8-digit agent user code.',
+  customerId: 'Enter a 10-digit mobile number that starts with 6, 7, 8 or 9.',
+  aadhaarFormat: 'Enter all 12 digits of the Aadhaar number. It never starts with 0 or 1.',
+  aadhaarChecksum: 'This is not a valid Aadhaar number. Please check it for a typing mistake.',
+  latlong: 'Enter latitude and longitude in decimal degrees, like 28.613900,77.209000.',
+  bankCode: 'Enter the bank code: 2 to 12 letters or digits, like HDFC.',
+  otp: 'Enter the 6-digit OTP from the SMS.',
 };
 const LABELS = {
   userCode: 'Agent user code',
@@ -349,7 +349,7 @@ async function onStart(event) {
   } catch (err) {
     if (handleAuthError(err)) return;
     if (err instanceof ApiError && err.status === 400 && err.errors.length) {
-      showFieldErrors(err.errors.map((e) => ({ field: String(e.field).split('.').pop(), rule: e.rule })));
+      showFieldErrors(err.errors.map((e) => ({ field: String(e.field).split('.').pop(), rule: ruleKey(e.rule) })));
       showMessage('start-error', 'Please correct the highlighted fields.');
     } else if (err instanceof ApiError && err.status === 409) {
       state.userCode = input.userCode;
