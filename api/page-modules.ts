@@ -25,7 +25,8 @@ export function isPageModule(name: string): name is PageModule {
 
 async function load(name: PageModule): Promise<string> {
   const built = `${COMMON_DIR}${name}.js`;
-  if (existsSync(built)) return readFile(built, 'utf8');
+  // tsc's source map stays on the server: the page has no use for it, and would only ask for it (a 404).
+  if (existsSync(built)) return (await readFile(built, 'utf8')).replace(/\n\/\/# sourceMappingURL=\S*\s*$/, '\n');
   const source = await readFile(`${COMMON_DIR}${name}.ts`, 'utf8');
   const ts = (await import('typescript')).default;
   return ts.transpileModule(source, {

@@ -1,10 +1,10 @@
 // The page loads the shared rules (common/checks.ts) from the API as plain ES modules: GET /common/<name>.js serves
 // JavaScript, with a JavaScript MIME type, for the three pure modules the page needs, and nothing else of common/.
 // From the sources (as here) the module is common/*.ts transpiled; from the build, tsc's dist/common/*.js.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { buildApi, type EkycApiClient } from '../../api/app.js';
 import { PAGE_MODULES } from '../../api/page-modules.js';
 
 let api: FastifyInstance;
+const BUILT = fileURLToPath(new URL('../../dist/api/page-modules.js', import.meta.url));
 
 describe('the shared rules served to the page', () => {
   beforeAll(async () => {
@@ -54,6 +55,23 @@ describe('the shared rules served to the page', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  // The build (`npm run build`, which `npm ci` runs) serves tsc's output; skipped where the build is older than this.
+  it.skipIf(!existsSync(BUILT))('from the build, serves the compiled dist/common, without its source map', async () => {
+    const built = (await import(
+      /* @vite-ignore */ pathToFileURL(BUILT).href
+    )) as typeof import('../../api/page-modules.js');
+    const text = await built.pageModuleSource('checks');
+    expect(text).toContain('export function checkEkycInput');
+    expect(text).toContain(`from './verhoeff.js'`);
+    expect(text).not.toMatch(/sourceMappingURL/);
+    expect(text.replace(/\n$/, '')).toBe(
+      readFileSync(fileURLToPath(new URL('../../dist/common/checks.js', import.meta.url)), 'utf8').replace(
+        /\n\/\/# sourceMappingURL=\S*\s*$/,
+        '',
+      ),
+    );
   });
 
   it.each([
