@@ -30,6 +30,7 @@ import { ValidationError } from '../common/validation.js';
 import type { ApiRateLimits, JwtConfig } from '../config/index.js';
 import { traceRequests } from '../observability/otel-http.js';
 import { createApiMetrics, resultLabel, type ApiMetrics } from './metrics.js';
+import { isPageModule, PAGE_MODULE_TYPE, pageModuleSource } from './page-modules.js';
 import {
   dailyAuthProblem,
   ForbiddenError,
@@ -203,6 +204,14 @@ export function buildApi(options: ApiOptions): FastifyInstance {
 
   if (publicDir) {
     app.register(fastifyStatic, { root: publicDir, prefix: '/', index: ['index.html'] });
+    // The shared rules (common/checks.ts and what it imports), compiled, for the page to import (api/page-modules.ts).
+    app.get<{ Params: { name: string } }>('/common/:name', async (request, reply) => {
+      const name = request.params.name.replace(/\.js$/, '');
+      if (!request.params.name.endsWith('.js') || !isPageModule(name)) {
+        return sendProblem(reply, { problem: problem(404, 'NO_SUCH_ROUTE', 'No such route') });
+      }
+      return reply.type(PAGE_MODULE_TYPE).send(await pageModuleSource(name));
+    });
   } else {
     app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(PLACEHOLDER_PAGE));
   }

@@ -31,7 +31,11 @@ export function createApi(token, base = '') {
         cache: 'no-store',
       });
     } catch (err) {
-      throw new ApiError(0, { title: err?.name === 'TimeoutError' ? 'The server took too long' : 'Network error' });
+      const timeout = err?.name === 'TimeoutError';
+      throw new ApiError(0, {
+        code: timeout ? 'TIMEOUT' : 'NETWORK',
+        title: timeout ? 'The server took too long' : 'Network error',
+      });
     }
     const text = await res.text();
     let json = null;

@@ -1,45 +1,28 @@
 // The agent's eKYC page: start → OTP → fingerprint → result, driven by the session's status on the server so that
-// opening the page again lands where the session stands. Only the user code is kept (sessionStorage); the Aadhaar
-// number, mobile, OTP and PidData live in form fields or one variable for as long as they are needed, and are never
-// stored. The bearer token is taken out of the URL at once and lives in memory only (api.js).
+// opening the page again lands where the session stands. Only the user code is kept (sessionStorage), and the chosen
+// language (localStorage); the Aadhaar number, mobile, OTP and PidData live in form fields or one variable for as
+// long as they are needed, and are never stored. The bearer token is taken out of the URL at once and lives in memory
+// only (api.js). Every text comes from the message catalogues (i18n/), by key: Eko's and the RD service's own texts
+// are never shown, only what the agent should do next and a reference ops can search by (code/user code/time).
 import { ApiError, createApi, peekClaims, takeTokenFromLocation } from './api.js';
-import { RULES, checkOtp, digitsOnly, formatLatLong, validateStart } from './rules.js';
+import { checkOtp, digitsOnly, formatLatLong, ruleKey, START_FIELDS, validateStart } from './form.js';
 import { QUALITY, capture, deviceInfo, discover, qualityBand } from './rd.js';
+import { BANKS } from './banks.js';
+import { LANGUAGES, has, initialLanguage, language, setLanguage, t, formatDateTime } from './i18n/index.js';
 
 const STORAGE_KEY = 'ekyc.userCode';
 const FINAL = ['COMPLETED', 'FAILED', 'EXPIRED', 'CANCELLED'];
-const WAITING = {
-  SENDING_OTP: ['Sending the OTP…', 'Asking Eko to send an OTP to your registered mobile.'],
-  VERIFYING_OTP: ['Checking the OTP…', 'Eko is verifying the OTP.'],
-  SUBMITTING_BIOMETRIC: [
-    'Checking your fingerprint…',
-    'Eko is completing your eKYC with the bank. This can take a minute.',
-  ],
-};
+const WAITING = ['SENDING_OTP', 'VERIFYING_OTP', 'SUBMITTING_BIOMETRIC'];
 const STEP_OF_SCREEN = { start: 'start', otp: 'otp', fingerprint: 'fingerprint', result: 'result' };
 const STEP_OF_STAGE = {
   SENDING_OTP: 'start',
   VERIFYING_OTP: 'otp',
   SUBMITTING_BIOMETRIC: 'fingerprint',
 };
-
-// What an agent should read for each rule the server and the page share.
-const FRIENDLY = {
-  [RULES.userCode]: 'Enter your 8-digit agent user code.',
-  [RULES.customerId]: 'Enter a 10-digit mobile number that starts with 6, 7, 8 or 9.',
-  [RULES.aadhaarFormat]: 'Enter all 12 digits of the Aadhaar number. It never starts with 0 or 1.',
-  [RULES.aadhaarChecksum]: 'This is not a valid Aadhaar number. Please check it for a typing mistake.',
-  [RULES.latlong]: 'Enter latitude and longitude in decimal degrees, like 28.613900,77.209000.',
-  [RULES.bankCode]: 'Enter the bank code: 2 to 12 letters or digits, like HDFC.',
-  [RULES.otp]: 'Enter the 6-digit OTP from the SMS.',
-};
-const LABELS = {
-  userCode: 'Agent user code',
-  customerId: 'Mobile number',
-  aadhaar: 'Aadhaar number',
-  latlong: 'Location',
-  bankCode: 'Bank code',
-};
+/** Eko failures that pass by themselves (common/eko-steps.ts, transient): the agent just tries again later. */
+const TRANSIENT = ['EkoUnavailable', 'EkoRateLimited', 'EkoTimeout', 'EkoNetworkError', 'EkoBusy', 'EkoUpstreamError'];
+/** RD-service errCodes about the request or the service rather than the finger (UIDAI RD spec 1xx-2xx, 760). */
+const RD_CONFIG_ERROR = (code) => (code >= 100 && code < 300) || code === 760;
 
 const $ = (id) => document.getElementById(id);
 
@@ -64,50 +47,126 @@ const state = {
   pid: null,
 };
 
-// ---------- small view helpers ----------
+// ---------- texts ----------
 
-function setText(id, text) {
-  $(id).textContent = text ?? '';
+/**
+ * What an element says, as a message: a key, `{ key, params, ref }`, or a list of them (one sentence after the
+ * other). Kept with the element so that switching the language says it again in the new one.
+ */
+const said = new WeakMap();
+
+function textOf(message) {
+  if (!message) return '';
+  if (typeof message === 'string') return t(message);
+  if (Array.isArray(message)) return message.map(textOf).filter(Boolean).join(' ');
+  const text = t(message.key, message.params);
+  return message.ref ? `${text} (${t('ref', { ref: message.ref })})` : text;
 }
 
-function showMessage(id, text) {
-  const el = $(id);
-  el.textContent = text ?? '';
-  el.hidden = !text;
+/** `el` (an id or an element) says `message` from now on; null clears it. */
+function say(el, message) {
+  const node = typeof el === 'string' ? $(el) : el;
+  node.removeAttribute('data-i18n');
+  if (message) said.set(node, message);
+  else said.delete(node);
+  node.textContent = textOf(message);
 }
 
-function announce(text) {
-  setText('announce', '');
+function showMessage(id, message) {
+  say(id, message);
+  $(id).hidden = !message;
+}
+
+/** Every text of the page in the current language: the static ones (data-i18n) and what say() put. */
+function applyLanguage() {
+  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of document.querySelectorAll('[data-i18n-attr]')) {
+    for (const pair of el.dataset.i18nAttr.split(';')) {
+      const [attr, key] = pair.split(':');
+      el.setAttribute(attr, t(key));
+    }
+  }
+  for (const el of document.querySelectorAll('body *')) if (said.has(el)) el.textContent = textOf(said.get(el));
+  document.title = t('app.title');
+  $('lang').value = language();
+}
+
+function fillLanguages() {
+  const select = $('lang');
+  for (const [code, { messages }] of Object.entries(LANGUAGES)) {
+    const option = document.createElement('option');
+    option.value = code;
+    option.lang = code;
+    // Each language by its own name, so an agent finds theirs whatever the page shows now.
+    option.textContent = messages['language.name'] ?? code;
+    select.append(option);
+  }
+  select.addEventListener('change', () => {
+    setLanguage(select.value, { remember: true });
+    applyLanguage();
+    updateResend();
+  });
+}
+
+function announce(message) {
+  say('announce', null);
   // A fresh text node makes screen readers read the same message again.
-  requestAnimationFrame(() => setText('announce', text));
+  requestAnimationFrame(() => say('announce', message));
 }
 
-function plural(n, one, many) {
-  return `${n} ${n === 1 ? one : many}`;
+/**
+ * A short reference ops can search by: the code, the agent's user code and the time (IST, to the minute; for a
+ * session, when it started), e.g. `EkoUnknownAgent/31415926/20261130-1723`.
+ */
+function reference(code, at = Date.now()) {
+  const ms = typeof at === 'string' ? Date.parse(at) : at;
+  const ist = new Date((Number.isFinite(ms) ? ms : Date.now()) + 330 * 60_000).toISOString();
+  const when = `${ist.slice(0, 10).replace(/-/g, '')}-${ist.slice(11, 16).replace(':', '')}`;
+  return [code, state.userCode ?? state.claims.user_code, when].filter(Boolean).join('/');
 }
 
-/** Server texts ("the OTP expired and no resends are left") as a sentence: capital first, full stop last. */
-function sentence(text) {
-  const t = String(text ?? '').trim();
-  if (!t) return '';
-  return t[0].toUpperCase() + t.slice(1) + (/[.!?]$/.test(t) ? '' : '.');
+/** What the agent should do about `code` (an outcome, a problem or lastError code), never Eko's own words. */
+function codeMessage(code, { retryAfter } = {}) {
+  if (code === 'OTP_SEND_LIMIT_REACHED') {
+    const time = retryAfter ? formatDateTime(retryAfter) : '';
+    return time ? { key: 'code.OTP_SEND_LIMIT_REACHED', params: { time } } : 'code.OTP_SEND_LIMIT_REACHED.later';
+  }
+  if (code && has(`code.${code}`)) return `code.${code}`;
+  if (TRANSIENT.includes(code)) return 'code.transient';
+  if (/^Eko/.test(code ?? '')) return 'code.support';
+  return 'code.unknown';
 }
 
-function friendly(rule, field) {
-  return FRIENDLY[rule] ?? `${LABELS[field] ?? field} ${rule}.`;
+/** The code of a failed request, for codeMessage() and reference(). */
+function errorCode(err) {
+  if (!(err instanceof ApiError)) return 'PAGE_ERROR';
+  if (err.problem?.code) return err.problem.code;
+  if (err.status === 503) return 'TEMPORAL_UNAVAILABLE';
+  if (err.status === 429) return 'RATE_LIMITED';
+  return `HTTP_${err.status}`;
 }
 
-function setBusy(button, busy, busyLabel) {
+/** A failed request as a message: what to do, and a reference unless it is plainly the connection. */
+function failure(err) {
+  const code = errorCode(err);
+  const message = codeMessage(code, err instanceof ApiError ? (err.problem ?? {}) : {});
+  const plain = ['NETWORK', 'TIMEOUT', 'RATE_LIMITED', 'RESEND_COOLDOWN'].includes(code);
+  return plain ? message : { ...asObject(message), ref: reference(code) };
+}
+
+const asObject = (message) => (typeof message === 'string' ? { key: message } : message);
+
+function setBusy(button, busy, busyKey) {
   // Nothing else may start meanwhile, cancelling included.
   $('cancel').disabled = busy;
   if (busy) $('cancel-confirm').hidden = true;
   if (busy) {
-    button.dataset.label = button.textContent;
-    button.textContent = busyLabel;
+    button.idleMessage = said.get(button) ?? button.dataset.i18n;
+    say(button, busyKey);
     button.disabled = true;
     button.setAttribute('aria-busy', 'true');
   } else {
-    if (button.dataset.label) button.textContent = button.dataset.label;
+    if (button.idleMessage) say(button, button.idleMessage);
     button.disabled = false;
     button.removeAttribute('aria-busy');
   }
@@ -142,8 +201,8 @@ function show(screen) {
   return changed;
 }
 
-function banner(text) {
-  showMessage('banner', text);
+function banner(message) {
+  showMessage('banner', message);
 }
 
 // ---------- session status and polling ----------
@@ -152,7 +211,7 @@ function schedulePoll() {
   clearTimeout(state.pollTimer);
   const stage = state.status?.stage;
   if (!state.userCode || FINAL.includes(stage) || state.restarting || state.screen === 'notoken') return;
-  const delay = !stage || WAITING[stage] ? 1000 : 5000;
+  const delay = !stage || WAITING.includes(stage) ? 1000 : 5000;
   state.pollTimer = setTimeout(
     async () => {
       if (state.busy) return schedulePoll();
@@ -183,7 +242,7 @@ async function refresh() {
       showStart(userCode);
     } else if (!handleAuthError(err)) {
       state.failures += 1;
-      banner(`Cannot reach the eKYC service (${describe(err)}). Retrying…`);
+      banner({ key: 'banner.offline', ref: state.failures > 2 ? reference(errorCode(err)) : undefined });
     }
   } finally {
     if (seq === state.refreshSeq) schedulePoll();
@@ -193,33 +252,18 @@ async function refresh() {
 function handleAuthError(err) {
   if (!(err instanceof ApiError) || (err.status !== 401 && err.status !== 403)) return false;
   clearTimeout(state.pollTimer);
-  setText(
-    'notoken-message',
-    err.status === 401
-      ? 'Your sign-in has expired or is not valid. Go back to your agent app and open eKYC again.'
-      : 'This sign-in belongs to a different agent. Go back to your agent app and open eKYC from your own account.',
-  );
+  say('notoken-message', err.status === 401 ? 'notoken.expired' : 'notoken.otherAgent');
   show('notoken');
   return true;
-}
-
-function describe(err) {
-  if (err instanceof ApiError) {
-    if (err.status === 0) return err.problem?.title ?? 'network error';
-    if (err.problem?.code === 'EKO_UNAVAILABLE') return 'Eko is not answering right now (nothing was used up)';
-    if (err.status === 503) return 'the service is busy';
-    return err.message.replace(/[.\s]+$/, ''); // it sits inside a sentence
-  }
-  return 'unexpected error';
 }
 
 function render() {
   const stage = state.status?.stage;
   if (state.restarting) return;
   if (!stage) return showStart();
-  if (WAITING[stage]) {
-    setText('wait-title', WAITING[stage][0]);
-    setText('wait-text', WAITING[stage][1]);
+  if (WAITING.includes(stage)) {
+    say('wait-title', `wait.${stage}.title`);
+    say('wait-text', `wait.${stage}.text`);
     show('wait');
   } else if (stage === 'AWAITING_OTP') {
     if (show('otp')) {
@@ -247,39 +291,43 @@ function showStart(prefill = state.userCode) {
   } else if (!userCode.value && prefill) {
     userCode.value = prefill;
   }
-  if (show('start')) {
-    showMessage('start-error', null);
-    if (!state.latlong && $('manual-location').hidden) locate();
-  }
+  // The location is asked for when the agent presses "Use my location" or sends the form, not on opening.
+  if (show('start')) showMessage('start-error', null);
 }
 
+/** Ask the browser for the location (the agent asked, or sent the form without one). Resolves to whether it came. */
 function locate() {
-  if (!('geolocation' in navigator)) return useManualLocation('This browser cannot share your location.');
-  setText('location-status', 'Finding your location…');
+  if (!('geolocation' in navigator)) {
+    useManualLocation('location.unsupported');
+    return Promise.resolve(false);
+  }
+  say('location-status', 'location.finding');
   $('locate').disabled = true;
-  navigator.geolocation.getCurrentPosition(
-    (pos) => {
-      $('locate').disabled = false;
-      state.latlong = formatLatLong(pos.coords.latitude, pos.coords.longitude);
-      $('location-status').classList.add('ok');
-      setText('location-status', `Location captured (within ${Math.round(pos.coords.accuracy)} m).`);
-      $('locate').textContent = 'Update my location';
-      showMessage('latlong-error', null);
-    },
-    (err) => {
-      $('locate').disabled = false;
-      const why =
-        err.code === err.PERMISSION_DENIED ? 'Location permission was refused.' : 'Your location could not be found.';
-      useManualLocation(`${why} Type it instead, or try again.`);
-    },
-    { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 },
-  );
+  return new Promise((resolve) => {
+    navigator.geolocation.getCurrentPosition(
+      (pos) => {
+        $('locate').disabled = false;
+        state.latlong = formatLatLong(pos.coords.latitude, pos.coords.longitude);
+        $('location-status').classList.add('ok');
+        say('location-status', { key: 'location.captured', params: { meters: Math.round(pos.coords.accuracy) } });
+        say('locate', 'location.update');
+        showMessage('latlong-error', null);
+        resolve(true);
+      },
+      (err) => {
+        $('locate').disabled = false;
+        useManualLocation(err.code === err.PERMISSION_DENIED ? 'location.denied' : 'location.notFound');
+        resolve(false);
+      },
+      { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 },
+    );
+  });
 }
 
 function useManualLocation(message) {
   state.latlong = null;
   $('location-status').classList.remove('ok');
-  setText('location-status', message);
+  say('location-status', message);
   toggleManualLocation(true);
 }
 
@@ -301,41 +349,60 @@ function readStartForm() {
   };
 }
 
+function fieldMessage(field, error) {
+  if (!error) return null;
+  if (field === 'latlong' && $('manual-location').hidden) return 'location.needed';
+  return `rule.${error.rule}`;
+}
+
+function showFieldError(field, error) {
+  showMessage(`${field}-error`, fieldMessage(field, error));
+  const input = $(field);
+  if (error) input.setAttribute('aria-invalid', 'true');
+  else input.removeAttribute('aria-invalid');
+}
+
 function showFieldErrors(errors) {
-  const fields = ['userCode', 'customerId', 'aadhaar', 'bankCode', 'latlong'];
-  for (const field of fields) {
-    const error = errors.find((e) => e.field === field);
-    const input = $(field);
-    const message =
-      field === 'latlong' && error && $('manual-location').hidden
-        ? 'We need your location. Press "Use my location", or type it instead.'
-        : error && friendly(error.rule, field);
-    showMessage(`${field}-error`, message);
-    if (error) input.setAttribute('aria-invalid', 'true');
-    else input.removeAttribute('aria-invalid');
-  }
-  const first = fields.find((f) => errors.some((e) => e.field === f));
+  for (const field of START_FIELDS)
+    showFieldError(
+      field,
+      errors.find((e) => e.field === field),
+    );
+  const first = START_FIELDS.find((f) => errors.some((e) => e.field === f));
   if (first) {
     const target = first === 'latlong' && $('manual-location').hidden ? $('locate') : $(first);
     target.focus();
   }
 }
 
+/** While the agent corrects a field that shows an error, the error goes as soon as the field is right. */
+function recheckField(field) {
+  if ($(`${field}-error`).hidden) return;
+  const error = validateStart(readStartForm()).find((e) => e.field === field);
+  if (!error) showFieldError(field, null);
+  if (!START_FIELDS.some((f) => !$(`${f}-error`).hidden)) showMessage('start-error', null);
+}
+
 async function onStart(event) {
   event.preventDefault();
   if (state.busy) return;
   showMessage('start-error', null);
-  const input = readStartForm();
-  const errors = validateStart(input);
-  showFieldErrors(errors);
-  if (errors.length) {
-    announce(`${plural(errors.length, 'field needs', 'fields need')} attention.`);
-    return;
-  }
   const button = $('start-submit');
   state.busy = true;
-  setBusy(button, true, 'Sending OTP…');
+  setBusy(button, true, 'start.sending');
   try {
+    let input = readStartForm();
+    // No location yet: ask now, with the reason shown next to the button (field.location.why).
+    if (!input.latlong && $('manual-location').hidden) {
+      await locate();
+      input = readStartForm();
+    }
+    const errors = validateStart(input);
+    showFieldErrors(errors);
+    if (errors.length) {
+      announce({ key: 'start.attention', params: { n: errors.length } });
+      return;
+    }
     const started = await state.api.start(input);
     state.userCode = input.userCode;
     sessionStorage.setItem(STORAGE_KEY, input.userCode);
@@ -348,16 +415,18 @@ async function onStart(event) {
     await refresh();
   } catch (err) {
     if (handleAuthError(err)) return;
+    const input = readStartForm();
     if (err instanceof ApiError && err.status === 400 && err.errors.length) {
-      showFieldErrors(err.errors.map((e) => ({ field: String(e.field).split('.').pop(), rule: e.rule })));
-      showMessage('start-error', 'Please correct the highlighted fields.');
-    } else if (err instanceof ApiError && err.status === 409) {
+      showFieldErrors(err.errors.map((e) => ({ field: String(e.field).split('.').pop(), rule: ruleKey(e.rule) })));
+      showMessage('start-error', 'start.fix');
+    } else if (err instanceof ApiError && err.status === 409 && err.problem?.code !== 'ALREADY_COMPLETED') {
       state.userCode = input.userCode;
       sessionStorage.setItem(STORAGE_KEY, input.userCode);
       state.restarting = false;
       await refresh();
     } else {
-      showMessage('start-error', `Could not start eKYC: ${describe(err)}. Please try again.`);
+      if (!state.userCode) state.userCode = input.userCode || null;
+      showMessage('start-error', failure(err));
     }
   } finally {
     state.busy = false;
@@ -370,34 +439,23 @@ async function onStart(event) {
 // Outcome codes of workflows/messages.ts (OUTCOME_CODE) and Eko's verdict names (common/eko-steps.ts).
 function otpRejection(outcome) {
   const code = String(outcome.code ?? '');
-  const left = outcome.attemptsLeft;
-  if (code === 'OTP_EXPIRED') return 'This OTP has expired. Ask for a new OTP below.';
-  if (code === 'NO_OTP_ATTEMPTS_LEFT') return 'No attempts are left for this OTP. Ask for a new OTP below.';
-  const base =
-    code === 'EkoOtpRejected' ? 'That OTP is not correct.' : sentence(outcome.reason) || 'The OTP was not accepted.';
-  // The attempts left are shown under the field already; only their end needs saying here.
-  if (left === 0) return `${base} No attempts are left for this OTP: ask for a new OTP below.`;
-  return `${base} Check the SMS and try again.`;
+  if (code === 'OTP_EXPIRED') return 'otp.expired';
+  if (code === 'NO_OTP_ATTEMPTS_LEFT') return 'otp.noAttempts';
+  if (code === 'EkoOtpRejected') return outcome.attemptsLeft === 0 ? 'otp.wrongLast' : 'otp.wrong';
+  return { ...asObject(codeMessage(code, outcome)), ref: reference(code || 'NOT_ACCEPTED') };
 }
 
 function updateOtp() {
   const s = state.status;
-  setText(
-    'otp-lead',
-    s.mobileHint
-      ? `We sent a 6-digit OTP to your registered mobile ${s.mobileHint}.`
-      : 'We sent a 6-digit OTP to your registered mobile.',
-  );
+  say('otp-lead', s.mobileHint ? { key: 'otp.leadHint', params: { mobile: s.mobileHint } } : 'otp.lead');
   const noAttempts = s.otpAttemptsLeft === 0;
-  setText(
+  say(
     'otp-attempts',
-    typeof s.otpAttemptsLeft === 'number'
-      ? `${plural(s.otpAttemptsLeft, 'attempt', 'attempts')} left for this OTP.`
-      : '',
+    typeof s.otpAttemptsLeft === 'number' ? { key: 'otp.attemptsLeft', params: { n: s.otpAttemptsLeft } } : null,
   );
   let message = state.otpMessage;
-  if (s.otpExpired) message = 'This OTP has expired. Ask for a new OTP below.';
-  else if (noAttempts && !message) message = 'No attempts are left for this OTP. Ask for a new OTP below.';
+  if (s.otpExpired) message = 'otp.expired';
+  else if (noAttempts && !message) message = 'otp.noAttempts';
   showMessage('otp-error', message);
   showMessage('otp-notice', message ? null : state.otpNotice);
   $('otp').toggleAttribute('aria-invalid', Boolean(message));
@@ -418,21 +476,20 @@ function updateResend() {
   const wait = resendWaitSeconds();
   if (s.resendsLeft === 0) {
     button.disabled = true;
-    button.textContent = 'Resend OTP';
-    setText('resend-info', 'No more OTPs can be sent for this session.');
+    say(button, 'resend.button');
+    say('resend-info', 'resend.none');
     return;
   }
-  const left = typeof s.resendsLeft === 'number' ? ` ${plural(s.resendsLeft, 'resend', 'resends')} left.` : '';
+  const left = typeof s.resendsLeft === 'number' ? { key: 'resend.left', params: { n: s.resendsLeft } } : null;
   if (wait > 0) {
     button.disabled = true;
-    const mm = Math.floor(wait / 60);
-    const ss = String(wait % 60).padStart(2, '0');
-    button.textContent = `Resend OTP in ${mm}:${ss}`;
-    setText('resend-info', `Didn't get it? You can ask for a new OTP when the timer ends.${left}`);
+    const time = `${Math.floor(wait / 60)}:${String(wait % 60).padStart(2, '0')}`;
+    say(button, { key: 'resend.in', params: { time } });
+    say('resend-info', ['resend.wait', left]);
   } else {
     button.disabled = state.busy;
-    button.textContent = 'Resend OTP';
-    setText('resend-info', `Didn't get it? Ask for a new OTP.${left}`);
+    say(button, 'resend.button');
+    say('resend-info', ['resend.ask', left]);
   }
 }
 
@@ -452,14 +509,14 @@ async function onOtp(event) {
   const otp = digitsOnly($('otp').value);
   const rule = checkOtp(otp);
   if (rule) {
-    state.otpMessage = friendly(rule, 'otp');
+    state.otpMessage = `rule.${rule}`;
     updateOtp();
     $('otp').focus();
     return;
   }
   const button = $('otp-submit');
   state.busy = true;
-  setBusy(button, true, 'Verifying…');
+  setBusy(button, true, 'otp.verifying');
   state.otpMessage = null;
   state.otpNotice = null;
   try {
@@ -471,7 +528,7 @@ async function onOtp(event) {
     }
   } catch (err) {
     if (handleAuthError(err)) return;
-    state.otpMessage = `Could not check the OTP: ${describe(err)}. Please try again.`;
+    state.otpMessage = failure(err);
   } finally {
     state.busy = false;
     setBusy(button, false);
@@ -484,24 +541,27 @@ async function onResend() {
   if (state.busy) return;
   const button = $('resend');
   state.busy = true;
-  setBusy(button, true, 'Sending…');
+  setBusy(button, true, 'resend.sending');
   try {
     const outcome = await state.api.resendOtp(state.userCode);
     if (outcome.accepted === false) {
-      state.otpMessage = sentence(outcome.reason) || 'A new OTP could not be sent.';
+      state.otpMessage = codeMessage(outcome.code, outcome);
     } else {
       state.otpMessage = null;
       $('otp').value = '';
-      state.otpNotice = `A new OTP has been sent${state.status?.mobileHint ? ` to ${state.status.mobileHint}` : ''}.`;
+      const mobile = state.status?.mobileHint;
+      state.otpNotice = mobile ? { key: 'otp.sent', params: { mobile } } : 'otp.sentNoHint';
       announce(state.otpNotice);
     }
   } catch (err) {
     if (handleAuthError(err)) return;
     if (err instanceof ApiError && err.status === 429 && err.retryAfterSeconds) {
       state.resendNotBefore = Date.now() + err.retryAfterSeconds * 1000;
-      state.otpMessage = `Please wait ${plural(err.retryAfterSeconds, 'second', 'seconds')} before asking for a new OTP.`;
+    }
+    if (err instanceof ApiError && err.problem?.code === 'RESEND_COOLDOWN' && err.retryAfterSeconds) {
+      state.otpMessage = { key: 'resend.pleaseWait', params: { n: err.retryAfterSeconds } };
     } else {
-      state.otpMessage = `Could not send a new OTP: ${describe(err)}.`;
+      state.otpMessage = failure(err);
     }
   } finally {
     state.busy = false;
@@ -519,14 +579,36 @@ function enterFingerprint() {
   $('quality').hidden = true;
   $('submit-fp').hidden = true;
   showMessage('fp-error', null);
+  setCaptureButton('fp.capture', true);
   if (!state.rd) findScanner();
   else setCaptureReady();
 }
 
-function setDevice(kind, status, detail) {
+/** The capture button's words, and whether it is the button to press next (primary) or a second choice. */
+function setCaptureButton(message, primary) {
+  say('capture', message);
+  $('capture').classList.toggle('primary', primary);
+  $('capture').classList.toggle('secondary', !primary);
+}
+
+function setDevice(kind, status, detail, facts = null) {
   $('device').dataset.state = kind;
-  setText('device-status', status);
-  setText('device-detail', detail);
+  say('device-status', status);
+  say('device-detail', detail);
+  $('device-detail').hidden = !detail;
+  // The RD service's ids and the serial are for support: one tap away (details/summary), not on the card.
+  const list = $('device-facts');
+  list.replaceChildren();
+  for (const [key, value] of facts ?? []) {
+    if (!value) continue;
+    const dt = document.createElement('dt');
+    dt.dataset.i18n = key;
+    dt.textContent = t(key);
+    const dd = document.createElement('dd');
+    dd.textContent = value;
+    list.append(dt, dd);
+  }
+  $('device-more').hidden = !list.childElementCount;
 }
 
 async function findScanner() {
@@ -534,23 +616,18 @@ async function findScanner() {
   state.discovering = true;
   $('rediscover').hidden = true;
   $('capture').disabled = true;
-  setDevice('searching', 'Looking for the fingerprint scanner…', 'Checking the RD service on this computer.');
+  setDevice('searching', 'device.searching', 'device.searchingDetail');
   try {
     const service = await discover();
     if (!service) {
       state.rd = null;
-      setDevice(
-        'missing',
-        'No fingerprint scanner found.',
-        'Plug in the scanner and start its RD service, then search again.',
-      );
+      setDevice('missing', 'device.missing', 'device.missingDetail');
     } else if (service.status !== 'READY') {
       state.rd = null;
-      setDevice(
-        'missing',
-        'The scanner is not ready.',
-        `The RD service answered (${service.status || 'no status'}). Check the scanner's cable, then search again.`,
-      );
+      setDevice('missing', 'device.notReady', 'device.notReadyDetail', [
+        ['device.status', service.status || '-'],
+        ['device.port', String(service.port)],
+      ]);
     } else {
       state.rd = service;
       let device = null;
@@ -570,41 +647,44 @@ async function findScanner() {
 
 function setCaptureReady() {
   const d = state.rd.device;
-  const name = d?.model ? `Scanner ready: ${d.model}` : 'Scanner ready';
-  const detail = d
-    ? [d.provider, d.rdsId && `RD service ${d.rdsId} ${d.rdsVer}`.trim(), d.serial && `serial ${d.serial}`]
-        .filter(Boolean)
-        .join(' · ')
-    : state.rd.info;
-  setDevice('ready', name, detail);
+  setDevice('ready', d?.model ? { key: 'device.readyModel', params: { model: d.model } } : 'device.ready', null, [
+    ['device.provider', d?.provider],
+    ['device.rdService', d?.rdsId && `${d.rdsId} ${d.rdsVer}`.trim()],
+    ['device.serial', d?.serial],
+    ['device.port', String(state.rd.port)],
+  ]);
   $('capture').disabled = state.busy;
 }
 
 function updateFingerprint() {
   const left = state.status.biometricAttemptsLeft;
-  setText('fp-attempts', typeof left === 'number' ? `${plural(left, 'submission', 'submissions')} left.` : '');
+  say('fp-attempts', typeof left === 'number' ? { key: 'fp.attemptsLeft', params: { n: left } } : null);
 }
 
 function showQuality(result) {
   const band = qualityBand(result.qScore);
   $('quality').hidden = false;
   $('quality').dataset.band = band;
-  setText('quality-score', `${result.qScore} / 100`);
+  say('quality-score', { key: 'quality.score', params: { score: result.qScore } });
   $('quality-fill').style.width = `${Math.max(4, Math.min(100, result.qScore))}%`;
-  const text = {
-    good: 'Good quality. Submit it to finish your eKYC.',
-    low: `Low quality (under ${QUALITY.retryBelow}). Clean the finger and the scanner and capture again.`,
-    blocked: `Too poor to use (under ${QUALITY.blockBelow}). Clean the finger and the scanner, press flat and firmly, and capture again.`,
+  const advice = {
+    good: 'quality.good',
+    low: { key: 'quality.low', params: { retry: QUALITY.retryBelow } },
+    blocked: { key: 'quality.blocked', params: { block: QUALITY.blockBelow } },
   }[band];
-  setText('quality-text', text);
+  say('quality-text', advice);
   $('submit-fp').hidden = band === 'blocked';
   $('submit-fp').classList.toggle('secondary', band !== 'good');
   $('submit-fp').classList.toggle('primary', band === 'good');
-  $('capture').classList.toggle('secondary', band === 'good');
-  $('capture').classList.toggle('primary', band !== 'good');
-  $('capture').textContent = 'Capture again';
-  announce(`Capture quality ${result.qScore} out of 100. ${text}`);
+  setCaptureButton('fp.captureAgain', band !== 'good');
+  announce({ key: 'quality.announce', params: { score: result.qScore, advice: textOf(advice) } });
   (band === 'good' ? $('submit-fp') : $('capture')).focus();
+}
+
+/** What to do about an RD-service errCode, with the code as the reference (the service's errInfo is not shown). */
+function rdMessage(errCode) {
+  const key = has(`rd.${errCode}`) ? `rd.${errCode}` : RD_CONFIG_ERROR(errCode) ? 'rd.config' : 'rd.other';
+  return { key, ref: reference(`RD${errCode}`) };
 }
 
 async function onCapture() {
@@ -615,31 +695,24 @@ async function onCapture() {
   $('submit-fp').hidden = true;
   $('quality').hidden = true;
   showMessage('fp-error', null);
-  setBusy(button, true, 'Place your finger on the scanner…');
+  setBusy(button, true, 'fp.capturing');
   try {
     const result = await capture(state.rd);
-    if (result.errCode !== 0) {
-      // 720 is the RD spec's "Device not ready": usually a loose cable, not the finger.
-      const advice =
-        result.errCode === 720 ? 'Check that the scanner is plugged in, then capture again.' : 'Please capture again.';
-      showMessage(
-        'fp-error',
-        `The scanner reported: ${result.errInfo || 'capture failed'} (code ${result.errCode}). ${advice}`,
-      );
-    } else {
+    if (result.errCode !== 0) showMessage('fp-error', rdMessage(result.errCode));
+    else {
       state.pid = result.pidData;
       showQuality(result);
     }
   } catch {
     state.rd = null;
-    showMessage('fp-error', 'Lost contact with the scanner. Check it is plugged in.');
+    showMessage('fp-error', 'fp.lost');
     findScanner();
   } finally {
     state.busy = false;
     $('cancel').disabled = false;
     button.removeAttribute('aria-busy');
     button.disabled = !state.rd;
-    if (!state.pid) button.textContent = button.dataset.label || 'Capture fingerprint';
+    if (!state.pid) say(button, button.idleMessage || 'fp.capture');
   }
 }
 
@@ -651,52 +724,71 @@ async function onSubmitFingerprint() {
   const button = $('submit-fp');
   state.busy = true;
   $('capture').disabled = true;
-  setBusy(button, true, 'Checking your fingerprint…');
+  // While the fingerprint is checked, and after it is accepted, "Capture again" is no choice: it goes.
+  $('capture').hidden = true;
+  setBusy(button, true, 'fp.submitting');
   showMessage('fp-error', null);
+  let accepted = false;
   try {
     const outcome = await state.api.submitBiometric(state.userCode, pidData);
-    if (!outcome.accepted) {
+    accepted = outcome.accepted !== false;
+    if (!accepted) {
       // The submissions left are shown under the message already.
-      const reason = sentence(outcome.reason) || 'The fingerprint was not accepted.';
-      showMessage('fp-error', `${reason} Please capture again.`);
+      const code = String(outcome.code ?? '');
+      showMessage(
+        'fp-error',
+        code === 'EkoBiometricRejected'
+          ? 'fp.rejected'
+          : { ...asObject(codeMessage(code, outcome)), ref: reference(code || 'NOT_ACCEPTED') },
+      );
     }
   } catch (err) {
     if (handleAuthError(err)) return;
-    showMessage('fp-error', `Could not submit the fingerprint: ${describe(err)}. Please capture again.`);
+    showMessage('fp-error', failure(err));
   } finally {
     state.busy = false;
     setBusy(button, false);
     button.hidden = true;
-    $('quality').hidden = true;
-    $('capture').disabled = !state.rd;
-    $('capture').textContent = 'Capture again';
-    $('capture').classList.add('primary');
-    $('capture').classList.remove('secondary');
+    if (!accepted) {
+      $('quality').hidden = true;
+      $('capture').hidden = false;
+      $('capture').disabled = !state.rd;
+      setCaptureButton('fp.captureAgain', true);
+    }
   }
   await refresh();
+  if (state.screen === 'fingerprint') {
+    $('capture').hidden = false;
+    $('capture').disabled = !state.rd || state.busy;
+  }
 }
 
 // ---------- result, restart, cancel ----------
 
 function showResult() {
   const s = state.status;
-  const when = (iso) =>
-    iso ? new Date(iso).toLocaleString('en-IN', { dateStyle: 'medium', timeStyle: 'short' }) : 'today';
-  const content = {
-    COMPLETED: [
-      'ok',
-      'eKYC completed',
-      `Agent ${s.userCode} completed eKYC on ${when(s.completedAt)}. You can close this page.`,
-    ],
-    FAILED: ['bad', 'eKYC did not go through', sentence(s.lastError?.message) || 'Eko did not accept the eKYC.'],
-    EXPIRED: ['bad', 'The eKYC session expired', 'It was not finished in time. You can start again.'],
-    CANCELLED: ['bad', 'eKYC cancelled', 'This eKYC was cancelled. You can start again.'],
-  }[s.stage];
-  $('result-icon').dataset.kind = content[0];
-  $('result-icon').textContent = content[0] === 'ok' ? '✓' : '!';
-  setText('result-title', content[1]);
-  setText('result-text', content[2]);
-  $('restart').hidden = s.stage === 'COMPLETED';
+  const ok = s.stage === 'COMPLETED';
+  $('result-icon').dataset.kind = ok ? 'ok' : 'bad';
+  $('result-icon').textContent = ok ? '✓' : '!';
+  say('result-title', `result.${s.stage}.title`);
+  const code = s.lastError?.code ?? (s.stage === 'EXPIRED' ? 'SESSION_TIMEOUT' : s.stage);
+  if (ok) {
+    say('result-text', {
+      key: 'result.COMPLETED.text',
+      params: { userCode: s.userCode, when: s.completedAt ? formatDateTime(s.completedAt) : '' },
+    });
+  } else {
+    // What to do next, never Eko's own message (lastError.message stays with ops).
+    say('result-text', codeMessage(code, s.lastError ?? {}));
+  }
+  showMessage('result-next', ok ? 'result.COMPLETED.next' : null);
+  // The reference ops search by: the outcome, the user code and the time (and Eko's transaction reference).
+  const ref = ok
+    ? [reference('COMPLETED', s.completedAt ?? Date.now()), s.referenceTid].filter(Boolean).join('/')
+    : reference(code, s.startedAt);
+  say('result-ref-code', ref);
+  $('result-ref').hidden = !ref;
+  $('restart').hidden = ok;
   state.pid = null;
   show('result');
 }
@@ -713,12 +805,12 @@ async function onCancelConfirmed() {
   if (state.busy) return;
   state.busy = true;
   const button = $('cancel-yes');
-  setBusy(button, true, 'Cancelling…');
+  setBusy(button, true, 'cancel.busy');
   try {
     await state.api.cancel(state.userCode);
   } catch (err) {
     if (handleAuthError(err)) return;
-    banner(`Could not cancel: ${describe(err)}.`);
+    banner(failure(err));
   } finally {
     state.busy = false;
     setBusy(button, false);
@@ -728,6 +820,17 @@ async function onCancelConfirmed() {
 }
 
 // ---------- wiring ----------
+
+function fillBanks() {
+  const list = $('banks');
+  for (const [code, name] of BANKS) {
+    const option = document.createElement('option');
+    option.value = code;
+    option.label = name;
+    option.textContent = name;
+    list.append(option);
+  }
+}
 
 function wire() {
   $('start-form').addEventListener('submit', onStart);
@@ -750,7 +853,7 @@ function wire() {
     const reveal = $('aadhaar').classList.contains('masked');
     $('aadhaar').classList.toggle('masked', !reveal);
     $('aadhaar-toggle').setAttribute('aria-pressed', String(reveal));
-    $('aadhaar-toggle').textContent = reveal ? 'Hide' : 'Show';
+    say('aadhaar-toggle', reveal ? 'field.aadhaar.hide' : 'field.aadhaar.show');
   });
   // Group the Aadhaar number as printed on the card (1234 5678 9012) while typing.
   $('aadhaar').addEventListener('input', (e) => {
@@ -768,9 +871,15 @@ function wire() {
       input.setSelectionRange(at, at);
     }
   });
+  for (const field of START_FIELDS) $(field).addEventListener('input', () => recheckField(field));
   $('otp').addEventListener('input', (e) => {
     const digits = e.target.value.replace(/\D/g, '').slice(0, 6);
     if (digits !== e.target.value) e.target.value = digits;
+    // A fixed OTP clears the rule's error (a wrong or expired OTP stays said until the next answer).
+    if (state.otpMessage === 'rule.otp' && !checkOtp(digits)) {
+      state.otpMessage = null;
+      if (state.status) updateOtp();
+    }
   });
   $('cancel').addEventListener('click', () => {
     $('cancel-confirm').hidden = false;
@@ -800,17 +909,17 @@ async function signIn(token) {
 /** No token: the page was opened without one, or reloaded (the token is never kept, so a reload signs out). */
 function signedOut() {
   const reloaded = performance.getEntriesByType('navigation')[0]?.type === 'reload';
-  if (reloaded || sessionStorage.getItem(STORAGE_KEY)) {
-    setText(
-      'notoken-message',
-      'For your security, this page forgets your sign-in when it is reloaded. Go back to your agent app and open ' +
-        'eKYC again: your eKYC continues where you left it.',
-    );
-  }
+  say('notoken-message', reloaded || sessionStorage.getItem(STORAGE_KEY) ? 'notoken.reloaded' : 'notoken.open');
   show('notoken');
 }
 
 async function main() {
+  setLanguage(initialLanguage());
+  fillLanguages();
+  fillBanks();
+  setCaptureButton('fp.capture', true);
+  say('resend', 'resend.button');
+  applyLanguage();
   wire();
   // The agent app may hand a fresh token to the page it already shows (same page, new #token=…): take it too.
   window.addEventListener('hashchange', () => {

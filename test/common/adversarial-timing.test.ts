@@ -1,7 +1,8 @@
 // The worst inputs we know of, at the largest size each check accepts and just beyond it, through every check on
 // untrusted text: the plain checks the workflow runs (common/checks.ts), the zod schemas of the client library and
-// API (common/validation.ts), the client library's methods, the HTTP API's routes and the page's copy of the rules
-// (api/public/rules.js). Each must answer within 50 ms. Before the fix one PidData of 200,000 characters
+// API (common/validation.ts), the client library's methods and the HTTP API's routes. The agent page loads
+// common/checks.ts itself (api/public/form.js calls checkEkycInput and checkOtpArg), so the checks below are the
+// page's too. Each must answer within 50 ms. Before the fix one PidData of 200,000 characters
 // (`"<Resp ".repeat(33333)` inside a PidData) took 6.5 s in pidCaptureOk, and so in the API, the update validator
 // and the biometric signal handler (docs/SECURITY.md).
 //
@@ -17,7 +18,6 @@ import * as validation from '../../common/validation.js';
 import { verhoeffValid } from '../../common/verhoeff.js';
 import { EkycClient, EkycNotFoundError, ValidationError, validateUserCode } from '../../client/index.js';
 import { buildApi, type EkycApiClient } from '../../api/app.js';
-import * as page from '../../api/public/rules.js';
 import { pidData } from '../sim/eko-fixtures.js';
 import { createTestIssuer } from '../support/jwt.js';
 
@@ -432,30 +432,6 @@ describe('the HTTP API (api/schemas.ts, then the client library) on the worst in
     }
     await expectAllWithinBudget(cases);
     expect(unexpected.splice(0)).toEqual([]);
-  });
-});
-
-describe("the page's copy of the rules (api/public/rules.js) on the worst inputs", () => {
-  it.each(START_FIELDS)('FIELD_CHECKS.%s and validateStart', async (field) => {
-    await expectAllWithinBudget(
-      fieldCases(BOUND[field]).flatMap(([name, v]): [string, Run][] => [
-        [`FIELD_CHECKS: ${name}`, () => page.FIELD_CHECKS[field](v)],
-        [`validateStart: ${name}`, () => page.validateStart({ ...VALID, [field]: v })],
-      ]),
-    );
-  });
-
-  it('checkOtp, verhoeffValid and digitsOnly', async () => {
-    const cases = fieldCases(BOUND.otp).flatMap(([name, v]): [string, Run][] => [
-      [`checkOtp: ${name}`, () => page.checkOtp(v)],
-      [`verhoeffValid: ${name}`, () => page.verhoeffValid(v)],
-    ]);
-    // digitsOnly strips what the agent typed into inputs of at most 14 characters (index.html maxlength): linear,
-    // and timed here up to a body's size rather than a megabyte.
-    for (const [name, v] of fieldCases(BOUND.otp).filter(([, s]) => s.length <= 16 * 1024)) {
-      cases.push([`digitsOnly: ${name}`, () => page.digitsOnly(v)]);
-    }
-    await expectAllWithinBudget(cases);
   });
 });
 

@@ -1,6 +1,6 @@
 // Fuzzing every pure validator with adversarial generators (test/fuzz/adversarial.ts): the plain checks the workflow
 // runs in its update validators and signal handlers (common/checks.ts), the zod schemas of the client library, CLI
-// and API (common/validation.ts), and the page's copy of the rules (api/public/rules.js). On anything at all, each
+// and API (common/validation.ts); the agent page loads common/checks.ts itself. On anything at all, each
 // answers with its own kind of verdict (field errors, a ValidationError, a rule or null), never another exception,
 // and within the time budget of test/common/adversarial-timing.test.ts.
 import fc from 'fast-check';
@@ -8,7 +8,6 @@ import { describe, it } from 'vitest';
 import * as checks from '../../common/checks.js';
 import * as validation from '../../common/validation.js';
 import { verhoeffValid } from '../../common/verhoeff.js';
-import * as page from '../../api/public/rules.js';
 import {
   adversarialArg,
   adversarialField,
@@ -126,26 +125,6 @@ describe('pure validators with adversarial input', () => {
           judge('verhoeffValid', (v) => verhoeffValid(v as string), value, false);
         },
       ),
-      fuzzParams(),
-    );
-  });
-});
-
-describe("the page's rules (api/public/rules.js) with adversarial input", () => {
-  const PAGE_FIELDS = Object.keys(page.FIELD_CHECKS) as page.StartField[];
-
-  it(`FIELD_CHECKS, validateStart, checkOtp, verhoeffValid and digitsOnly never throw (${FUZZ_RUNS} inputs)`, () => {
-    fc.assert(
-      fc.property(adversarialInput(validInput), fc.oneof(adversarialField(OTP_BOUND), oddJson), (input, otp) => {
-        for (const field of PAGE_FIELDS) {
-          const v = (input as Record<string, unknown> | null)?.[field];
-          judge(`FIELD_CHECKS.${field}`, page.FIELD_CHECKS[field], v, false);
-        }
-        judge('validateStart', page.validateStart, input, false);
-        judge('checkOtp', page.checkOtp, otp, false);
-        judge('verhoeffValid', page.verhoeffValid, otp, false);
-        if (typeof otp === 'string' && otp.length <= 16 * 1024) judge('digitsOnly', page.digitsOnly, otp, false);
-      }),
       fuzzParams(),
     );
   });

@@ -64,6 +64,7 @@ describe('agent eKYC end to end in a real browser', () => {
     });
     await p.goto(`${apiUrl}/#token=${await issuer.agentToken(agent.userCode)}`);
     await visible(p, 'start');
+    await p.click('#locate');
     await p.waitForSelector('#location-status.ok');
     return p;
   }

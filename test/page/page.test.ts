@@ -32,7 +32,7 @@ async function reopen(page: Page, api: FakeApi) {
 async function startSession(page: Page, api: FakeApi) {
   await page.goto(`${api.url}/#token=${TOKEN}`);
   await visible(page, 'start');
-  await page.waitForSelector('#location-status.ok');
+  // No location yet: sending the form asks the browser for it (granted in these tests).
   await fillStart(page);
   await page.click('#start-submit');
   await visible(page, 'otp');
@@ -97,7 +97,6 @@ describe('agent page against a fake API', () => {
     expect(atLoad.cookies).toBe('');
 
     // The page still works: the session starts with the token as the bearer, and still nothing holds it.
-    await p.waitForSelector('#location-status.ok');
     await fillStart(p);
     await p.click('#start-submit');
     await visible(p, 'otp');
@@ -220,6 +219,7 @@ describe('agent page against a fake API', () => {
     const p = await open({ geolocation: false });
     await p.goto(`${api.url}/#token=${TOKEN}`);
     await visible(p, 'start');
+    await p.click('#locate');
     await p.waitForSelector('#manual-location:not([hidden])');
     expect(await p.textContent('#location-status')).toMatch(/refused|could not be found/);
     await screenshot(p, 'page-start-manual-location');
@@ -291,7 +291,6 @@ describe('agent page against a fake API', () => {
     const p = await open();
     await p.goto(`${api.url}/#token=${TOKEN}`);
     await visible(p, 'start');
-    await p.waitForSelector('#location-status.ok');
     await p.focus('#userCode');
     await p.keyboard.type(USER_CODE);
     await p.keyboard.press('Tab');
@@ -323,8 +322,12 @@ describe('agent page against a fake API', () => {
     await p.click('#rediscover');
     await p.waitForSelector('#device[data-state="ready"]');
     expect(await p.textContent('#device-status')).toBe('Scanner ready: SIMFP100');
-    expect(await p.textContent('#device-detail')).toMatch(
-      /EKYC\.SIM · RD service EKYC\.SIM\.RD\.001 1\.0\.0 · serial \d+/,
+    // The RD service's ids and the serial are for support: not on the card, one tap away.
+    expect(await p.isVisible('#device-facts')).toBe(false);
+    expect(await p.locator('#device').innerText()).not.toMatch(/EKYC\.SIM\.RD|\d{6,}/);
+    await p.click('#device-more summary');
+    expect(await p.locator('#device-facts').innerText()).toMatch(
+      /Provider\s+EKYC\.SIM\s+RD service\s+EKYC\.SIM\.RD\.001 1\.0\.0\s+Serial number\s+\d+/,
     );
     expect(await p.isEnabled('#capture')).toBe(true);
   });
@@ -350,9 +353,12 @@ describe('agent page against a fake API', () => {
     rd.setMode('deviceError');
     await p.click('#capture');
     await p.waitForSelector('#fp-error:not([hidden])');
-    expect(await p.textContent('#fp-error')).toMatch(
-      /Device not ready \(code 720\)\. Check that the scanner is plugged in/,
+    // What to do, and the errCode as a reference; not the RD service's own errInfo.
+    const error = await p.textContent('#fp-error');
+    expect(error).toMatch(
+      /^The scanner is not ready\. Check that it is plugged in, then capture again\. \(Ref: RD720\/31415926\/\d{8}-\d{4}\)$/,
     );
+    expect(error).not.toMatch(/Device not ready/);
     expect(await p.isEnabled('#cancel')).toBe(true);
     expect(await p.isHidden('#submit-fp')).toBe(true);
     expect(await p.isEnabled('#capture')).toBe(true);
@@ -395,7 +401,9 @@ describe('agent page against a fake API', () => {
     api.rejectBiometrics = 1;
     await p.click('#submit-fp');
     await p.waitForSelector('#fp-error:not([hidden])');
-    expect(await p.textContent('#fp-error')).toBe('Eko did not accept the fingerprint. Please capture again.');
+    expect(await p.textContent('#fp-error')).toBe(
+      'The fingerprint was not accepted. Clean the finger and the scanner and capture again.',
+    );
     expect(await p.isHidden('#submit-fp')).toBe(true);
     expect(await p.textContent('#fp-attempts')).toBe('2 submissions left.');
     await screenshot(p, 'page-fingerprint-rejected');
@@ -414,7 +422,10 @@ describe('agent page against a fake API', () => {
     await reopen(p, api);
     await visible(p, 'result');
     expect(await p.textContent('#result-title')).toBe('eKYC did not go through');
-    expect(await p.textContent('#result-text')).toBe('Every OTP attempt was used.');
+    expect(await p.textContent('#result-text')).toBe(
+      'The OTP was entered wrong too many times. Start again to get a new OTP.',
+    );
+    expect(await p.textContent('#result-ref-code')).toMatch(/^OTP_ATTEMPTS_EXHAUSTED\/31415926\/\d{8}-\d{4}$/);
     expect(await p.isVisible('#restart')).toBe(true);
     expect(await p.isHidden('#cancel-area')).toBe(true);
     expect(await p.locator('.steps li.done').count()).toBe(0);
@@ -461,7 +472,6 @@ describe('agent page against a fake API', () => {
     const noSideScroll = () => p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
     await p.goto(`${api.url}/#token=${TOKEN}`);
     await visible(p, 'start');
-    await p.waitForSelector('#location-status.ok');
     expect(await noSideScroll()).toBe(true);
     await fillStart(p);
     await p.click('#start-submit');

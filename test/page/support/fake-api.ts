@@ -14,6 +14,7 @@ import {
   validateOtpArg,
 } from '../../../common/validation.js';
 import { checkPidData } from '../../../sim/eko-pid.js';
+import { isPageModule, PAGE_MODULE_TYPE, pageModuleSource } from '../../../api/page-modules.js';
 
 const PUBLIC_DIR = fileURLToPath(new URL('../../../api/public/', import.meta.url));
 const TYPES: Record<string, string> = {
@@ -105,6 +106,12 @@ export class FakeApi {
   }
 
   private async serveStatic(path: string, res: ServerResponse): Promise<void> {
+    // The shared rules, as the real API serves them (api/page-modules.ts).
+    const common = /^\/common\/([a-z-]+)\.js$/.exec(path);
+    if (common) {
+      if (!isPageModule(common[1])) return void res.writeHead(404).end();
+      return void res.writeHead(200, { 'Content-Type': PAGE_MODULE_TYPE }).end(await pageModuleSource(common[1]));
+    }
     const file = normalize(join(PUBLIC_DIR, path === '/' ? 'index.html' : path));
     if (!file.startsWith(PUBLIC_DIR)) return void res.writeHead(404).end();
     try {
