@@ -5,7 +5,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import type { EkoSimulator } from '../../sim/eko-sim.js';
-import { biometricSignal, submitDailyAuthUpdate, submitOtpUpdate } from '../../workflows/messages.js';
+import { agentStatusQuery, biometricSignal, submitDailyAuthUpdate, submitOtpUpdate } from '../../workflows/messages.js';
 import { istDate } from '../../common/ist.js';
 import { dailyArg, startLifecycle } from '../workflows/agent-harness.js';
 import { newAgent, pidData, startSim } from '../sim/eko-fixtures.js';
@@ -104,6 +104,15 @@ describe('worker crashes', () => {
     const first = startWorkerProcess(taskQueue);
     await first.ready;
     const handle = await startLifecycle(client, taskQueue, agent, completedAt);
+    // The lifecycle has taken the eKYC it was started with before the day's request is made.
+    for (let i = 0; i < 300; i++) {
+      const state = await handle
+        .query(agentStatusQuery)
+        .then((s) => s.state)
+        .catch(() => 'EKYC_PENDING');
+      if (state !== 'EKYC_PENDING') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
 
     // The simulator holds the first Daily KYC open without processing it, so the kill lands mid-call.
     sim.injectFault(agent.userCode, 'dailyKyc', { kind: 'hang' });
