@@ -8,7 +8,6 @@ import {
   condition,
   continueAsNew,
   setWorkflowOptions,
-  log,
   metricMeter,
   setCurrentDetails,
   setHandler,
@@ -39,6 +38,7 @@ import {
 import { EKO_ERROR, type EkoErrorType } from '../common/eko-steps.js';
 import { istDate, nextIstMidnight } from '../common/ist.js';
 import { isUnencryptedMarker, UNENCRYPTED_REASON } from '../common/unencrypted.js';
+import { noteUnencrypted, UNENCRYPTED_RULE } from './unencrypted.js';
 import { clientRefIdFor, dailyKycCall } from './eko-calls.js';
 import { versioningOptions } from './versioning.js';
 import {
@@ -71,7 +71,6 @@ const COSTS_AN_ATTEMPT: readonly EkoErrorType[] = [
 ];
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const UNENCRYPTED_RULE = 'must be encrypted with the payload codec (use the ekyc client, API or CLI)';
 
 // Emitted by the worker's Runtime; labels come from fixed sets (Eko failure types and AGENT_CODE), never PII.
 const dailyAuthOutcomes = () =>
@@ -83,18 +82,6 @@ const firstDailyAuths = () =>
     'agents',
     "agents' first successful Daily KYC of the IST day, by before_10_ist",
   );
-const unencryptedPayloads = () =>
-  metricMeter.createCounter(
-    'ekyc_unencrypted_payloads',
-    'payloads',
-    'session inputs and messages refused as unencrypted',
-  );
-
-function noteUnencrypted(message: string): void {
-  unencryptedPayloads().add(1, { message });
-  log.warn('refused a payload that reached the worker unencrypted', { message });
-}
-
 /** The operators' policy as given, each field falling back to the default when absent or out of bounds. */
 function resolveAgentPolicy(policy: Partial<AgentPolicy> | undefined): AgentPolicy {
   const p = policy ?? {};

@@ -40,6 +40,7 @@ import {
 } from '../common/checks.js';
 import { resolvePolicy } from '../common/domain.js';
 import { isUnencryptedMarker, UNENCRYPTED_REASON } from '../common/unencrypted.js';
+import { noteUnencrypted, UNENCRYPTED_RULE } from './unencrypted.js';
 import type { AgentActivities } from '../common/agent.js';
 import { clientRefIdFor, ekoCalls, type EkoCalls } from './eko-calls.js';
 import { otpQuotaCalls } from './otp-quota.js';
@@ -94,19 +95,6 @@ const sessionsStarted = () => metricMeter.createCounter('ekyc_sessions_started',
 // Outcome is `accepted`, or the failure type / code (e.g. EkoOtpRejected, EKO_UNAVAILABLE): never the OTP.
 const otpAttempts = () =>
   metricMeter.createCounter('ekyc_otp_attempts', 'attempts', 'OTPs submitted to Eko, by outcome');
-
-// A payload that reached the worker unencrypted (codec/fail-closed.ts), by message: never its value.
-const unencryptedPayloads = () =>
-  metricMeter.createCounter(
-    'ekyc_unencrypted_payloads',
-    'payloads',
-    'session inputs and messages refused as unencrypted',
-  );
-function noteUnencrypted(message: string): void {
-  unencryptedPayloads().add(1, { message });
-  log.warn('refused a payload that reached the worker unencrypted', { message });
-}
-const UNENCRYPTED_RULE = 'must be encrypted with the payload codec (use the ekyc client, API or CLI)';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const describeErrors = (err: ValidationError) => err.errors.map((e) => `${e.field} ${e.rule}`).join('; ');
