@@ -120,8 +120,11 @@ interface Visit {
   decodeStatuses: number[];
 }
 
-/** Opens the workflow's history page and expands every event, then returns the page text and codec traffic. */
-async function visitWorkflow(context: BrowserContext): Promise<Visit> {
+/**
+ * Opens the workflow's history page, then returns the page text and codec traffic. With `expectText`, waits (bounded)
+ * until the page shows it: on a loaded machine the UI renders the decoded payloads well after the codec answered.
+ */
+async function visitWorkflow(context: BrowserContext, expectText?: string): Promise<Visit> {
   const page = await context.newPage();
   const decodeRequests: Request[] = [];
   const decodeStatuses: number[] = [];
@@ -136,6 +139,15 @@ async function visitWorkflow(context: BrowserContext): Promise<Visit> {
   // The page decodes as it renders: wait until the codec has been asked and the traffic has settled.
   await waitUntil(() => decodeStatuses.length > 0, 60_000);
   await page.waitForLoadState('networkidle', { timeout: 60_000 }).catch(() => undefined);
+  if (expectText !== undefined) {
+    await page
+      .waitForFunction(
+        (t) => document.body.innerText.includes(t) || document.documentElement.outerHTML.includes(t),
+        expectText,
+        { timeout: 30_000 },
+      )
+      .catch(() => undefined); // the assertion below reports what the page showed
+  }
   const text = await page.locator('body').innerText();
   const html = await page.content();
   await page.close();
@@ -156,7 +168,7 @@ describe('Temporal UI with the codec server (headless Chromium)', () => {
   it('shows the decoded workflow input once the operator has signed in to the codec server with an ekyc:ops token', async () => {
     const context = await uiContext();
     await signIn(context, await issuer.token({ scope: 'ekyc:ops' }));
-    const visit = await visitWorkflow(context);
+    const visit = await visitWorkflow(context, secrets.latlong);
     await context.close();
     expect(visit.decodeStatuses.every((s) => s === 200)).toBe(true);
     expect(visible(visit.text)).toMatchObject({ aadhaar: true, latlong: true });
