@@ -162,9 +162,21 @@ describe('agent eKYC end to end in a real browser', () => {
     const submitted = h.sim.ledger().filter((e) => e.step === 'biometric' && e.userCode === agent.userCode);
     expect(submitted.map((e) => e.code)).toEqual(['0']);
 
-    // The result stands when the page is opened again, and nothing but the user code was kept in the browser.
+    // Opened again, the page shows the agent's state after the eKYC: the date Daily KYC opens (NOT_YET_ELIGIBLE), and
+    // nothing but the user code was kept in the browser.
+    for (let i = 0; i < 200; i++) {
+      const known = await h.ekyc.agentStatus(agent.userCode).then(
+        (a) => a.state === 'WAITING_ELIGIBILITY',
+        () => false,
+      );
+      if (known) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     await reopenAs(p, agent);
-    await visible(p, 'result');
+    await p.waitForSelector('section[data-screen="agent"][data-state="WAITING_ELIGIBILITY"]:not([hidden])', {
+      timeout: 45_000,
+    });
+    expect(await p.textContent('#agent-title')).toBe('Daily KYC is not open yet');
     expect(await p.evaluate(() => ({ ...sessionStorage, ...localStorage }))).toEqual({
       'ekyc.userCode': agent.userCode,
     });
