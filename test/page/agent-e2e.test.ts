@@ -271,6 +271,17 @@ describe('the agent page on the agent lifecycle, end to end', () => {
       await screen(p, 'agent', 'AUTHENTICATED');
       const kept = await p.evaluate(() => JSON.stringify({ ...sessionStorage, ...localStorage }));
       expect(kept).not.toContain(agent.aadhaar);
+
+      // A cash withdrawal got FP069: today's Daily KYC is asked again, and the page says why.
+      await h.ekyc.invalidateDailyAuth(agent.userCode, 'FP069');
+      for (let i = 0; i < 200 && (await h.ekyc.agentStatus(agent.userCode)).state !== 'AUTH_REQUIRED'; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await openAs(agent, options);
+      await screen(p, 'daily');
+      expect(await p.textContent('#daily-again')).toBe(text(lang, 'daily.again'));
+      expect(await p.inputValue('#daily-aadhaar')).toBe('');
+      await check(p, lang, device, 'daily-again');
     },
   );
 
@@ -317,6 +328,19 @@ describe('the agent page on the agent lifecycle, end to end', () => {
       expect(await p.evaluate(() => document.activeElement?.id)).toBe('agent-title');
       await check(p, lang, device, 'blocked');
       expect(dailyCalls(blocked)).toHaveLength(1);
+
+      // Eko does not answer (HTTP 503) for the whole step: try again later, nothing used up, never a raw error.
+      const down = await agentWithEkyc(4, { ekoStepTimeout: '5s' });
+      h.sim.injectFault(down.userCode, 'dailyKyc', { kind: 'http503', times: 1000 });
+      p = await openAs(down, options);
+      await screen(p, 'daily');
+      await captureAndSubmit(p, down);
+      await p.waitForSelector('#fp-error:not([hidden])', { timeout: 45_000 });
+      const unavailable = (await p.textContent('#fp-error'))!;
+      expect(unavailable).toContain(text(lang, 'code.EKO_UNAVAILABLE'));
+      expect(unavailable).toMatch(new RegExp(`EKO_UNAVAILABLE/${down.userCode}/\\d{8}-\\d{4}`));
+      expect(await p.textContent('#fp-attempts')).toBe(text(lang, 'daily.attemptsLeft', { n: 3 }));
+      await check(p, lang, device, 'daily-eko-down');
 
       // Eko says "Please complete bank eKYC": the reason, and the new eKYC offered.
       const rekyc = await agentWithEkyc(4);
