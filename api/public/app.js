@@ -351,6 +351,7 @@ function render() {
 // ---------- start ----------
 
 function showStart(prefill = state.userCode) {
+  $('aadhaar-slot').append($('aadhaar-field'));
   const fromToken = /^\d{8}$/.test(state.claims.user_code ?? '') ? state.claims.user_code : null;
   const userCode = $('userCode');
   userCode.readOnly = Boolean(fromToken);
@@ -797,11 +798,11 @@ async function onSubmitFingerprint() {
   if (state.busy || !state.pid) return;
   const daily = state.screen === 'daily';
   // Daily KYC: the Aadhaar number goes with the capture, checked by the server's rule first (the capture is kept).
-  const aadhaar = daily ? digitsOnly($('daily-aadhaar').value) : null;
+  const aadhaar = daily ? digitsOnly($('aadhaar').value) : null;
   if (daily) {
     const rule = checkDailyAadhaar(aadhaar, state.pid);
-    showFieldError('daily-aadhaar', rule && { rule });
-    if (rule) return $('daily-aadhaar').focus();
+    showFieldError('aadhaar', rule && { rule });
+    if (rule) return $('aadhaar').focus();
   }
   const pidData = state.pid;
   // One PidData, one submission: a rejected capture is not sent twice.
@@ -832,12 +833,12 @@ async function onSubmitFingerprint() {
       );
       if (daily && typeof outcome.attemptsLeft === 'number') sayDailyAttempts(outcome.attemptsLeft);
     } else if (daily) {
-      $('daily-aadhaar').value = '';
+      $('aadhaar').value = '';
     }
   } catch (err) {
     if (handleAuthError(err)) return;
     const aadhaarError = daily && err instanceof ApiError && err.errors.find((e) => e.field === 'aadhaar');
-    if (aadhaarError) showFieldError('daily-aadhaar', { rule: ruleKey(aadhaarError.rule) });
+    if (aadhaarError) showFieldError('aadhaar', { rule: ruleKey(aadhaarError.rule) });
     else showMessage('fp-error', failure(err));
   } finally {
     state.busy = false;
@@ -877,9 +878,10 @@ function renderAgent() {
 }
 
 function enterDaily() {
+  $('daily-aadhaar-slot').append($('aadhaar-field'));
   $('daily-slot').append($('capture-panel'));
-  $('daily-aadhaar').value = '';
-  showFieldError('daily-aadhaar', null);
+  $('aadhaar').value = '';
+  showFieldError('aadhaar', null);
   enterCapture('daily.submit');
 }
 
@@ -942,7 +944,7 @@ function showAgentCard() {
   say('agent-ref-code', card.ref);
   $('agent-ekyc').hidden = a.state !== 'REKYC_REQUIRED';
   // Leaving the Daily KYC screen: its Aadhaar number and capture go.
-  $('daily-aadhaar').value = '';
+  if (state.screen === 'daily') $('aadhaar').value = '';
   state.pid = null;
   show('agent', a.state);
 }
@@ -1016,10 +1018,10 @@ function fillBanks() {
   }
 }
 
-/** An Aadhaar field (`id`) and its Show/Hide button (`<id>-toggle`). */
-function wireAadhaar(id) {
-  const field = $(id);
-  const toggle = $(`${id}-toggle`);
+/** The Aadhaar field (the start form's, and Daily KYC's) and its Show/Hide button. */
+function wireAadhaar() {
+  const field = $('aadhaar');
+  const toggle = $('aadhaar-toggle');
   toggle.addEventListener('click', () => {
     // Masked by CSS, never type=password: password managers would take the form for a sign-in form.
     const reveal = field.classList.contains('masked');
@@ -1051,15 +1053,7 @@ function wire() {
     toggleManualLocation(true);
     $('latlong').focus();
   });
-  wireAadhaar('aadhaar');
-  wireAadhaar('daily-aadhaar');
-  // A Daily KYC Aadhaar number shown wrong: the error goes as soon as it is right.
-  $('daily-aadhaar').addEventListener('input', () => {
-    if ($('daily-aadhaar-error').hidden) return;
-    if (!checkDailyAadhaar(digitsOnly($('daily-aadhaar').value), state.pid ?? '')) {
-      showFieldError('daily-aadhaar', null);
-    }
-  });
+  wireAadhaar();
   $('agent-ekyc').addEventListener('click', () => {
     // Eko asked for a new eKYC: the eKYC's screens for the rest of this visit, from the details form.
     state.mode = 'ekyc';

@@ -6,22 +6,19 @@
 // back to eKYC sees REKYC_REQUIRED, starts the new eKYC from there, and waits for its new window. Every new screen is
 // checked with axe-core (no serious or critical violation) and screenshotted: artifacts/screenshots/agent-*.png.
 import { createHash } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
-import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import type { BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from '../../api/app.js';
 import { AGENT_CODE, type AgentPolicy } from '../../common/agent.js';
 import { EKO_ERROR } from '../../common/eko-steps.js';
 import { nextIstMidnight } from '../../common/ist.js';
 import { REASON_BIOMETRIC, REASON_REKYC } from '../../sim/eko-shapes.js';
-import { RdServiceSimulator } from '../../sim/rd-sim.js';
-import { startClientHarness, type ClientHarness } from '../client/harness.js';
+import type { RdServiceSimulator } from '../../sim/rd-sim.js';
+import type { ClientHarness } from '../client/harness.js';
 import type { Agent } from '../sim/eko-fixtures.js';
-import { createTestIssuer, type TestIssuer } from '../support/jwt.js';
 import { startLifecycle } from '../workflows/agent-harness.js';
 import { seriousViolations } from './support/axe.js';
-import { DESKTOP, launchBrowser, openPage, PHONE_390, screenshot } from './support/browser.js';
+import { DESKTOP, openPage, PHONE_390, screenshot } from './support/browser.js';
+import { startPageStack, type PageStack } from './support/stack.js';
 
 const DAY = 86_400_000;
 /** The deployment's Daily KYC wadh (EKO_DAILY_WADH), unlike the eKYC's: the page must ask the RD service for it. */
@@ -73,32 +70,18 @@ describe('the Daily KYC messages', () => {
 });
 
 describe('the agent page on the agent lifecycle, end to end', () => {
-  let h: ClientHarness;
-  let issuer: TestIssuer;
-  let api: FastifyInstance;
-  let apiUrl: string;
-  let rd: RdServiceSimulator;
-  let browser: Browser;
+  let stack: PageStack;
   let page: Page | undefined;
+  // The stack's parts used on every other line.
+  let h: ClientHarness, rd: RdServiceSimulator, apiUrl: string;
   const cat: Partial<Record<Lang, Catalogue>> = {};
 
   beforeAll(async () => {
-    [h, issuer, rd, browser] = await Promise.all([
-      startClientHarness(),
-      createTestIssuer(),
-      RdServiceSimulator.start(),
-      launchBrowser(),
-    ]);
+    stack = await startPageStack({ dailyWadh: DAILY_WADH });
+    [h, rd, apiUrl] = [stack.h, stack.rd, stack.apiUrl];
     [cat.en, cat.hi] = [await load('en'), await load('hi')];
-    api = buildApi({ client: h.ekyc, auth: issuer.config, logger: pino({ level: 'silent' }), dailyWadh: DAILY_WADH });
-    apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });
   });
-  afterAll(async () => {
-    await browser?.close();
-    await api?.close();
-    await rd?.stop();
-    await h?.close();
-  });
+  afterAll(() => stack?.close());
   afterEach(async () => {
     await page?.context().close();
     page = undefined;
@@ -134,9 +117,9 @@ describe('the agent page on the agent lifecycle, end to end', () => {
 
   /** The page as the agent app opens it, with the agent's own token. */
   async function openAs(agent: Agent, options: BrowserContextOptions): Promise<Page> {
-    const p = (page ??= await openPage(browser, { scanner: { port: rd.port }, device: options }));
+    const p = (page ??= await openPage(stack.browser, { scanner: { port: rd.port }, device: options }));
     await p.goto('about:blank');
-    await p.goto(`${apiUrl}/#token=${await issuer.agentToken(agent.userCode)}`);
+    await p.goto(`${apiUrl}/#token=${await stack.issuer.agentToken(agent.userCode)}`);
     return p;
   }
 
@@ -192,7 +175,7 @@ describe('the agent page on the agent lifecycle, end to end', () => {
 
   /** Type the Aadhaar number, capture (good quality), press the submit button. */
   async function captureAndSubmit(p: Page, agent: Agent) {
-    await p.fill('#daily-aadhaar', agent.aadhaar);
+    await p.fill('#aadhaar', agent.aadhaar);
     await p.waitForSelector('#capture:not([disabled]):not([hidden])', { timeout: 45_000 });
     await p.click('#capture');
     await p.waitForSelector('#quality[data-band="good"]');
@@ -209,6 +192,8 @@ describe('the agent page on the agent lifecycle, end to end', () => {
       const p = await openAs(agent, options);
       await screen(p, 'daily');
       expect(await p.textContent('#screen-daily h2')).toBe(text(lang, 'daily.title'));
+      // The Aadhaar field of the eKYC's form, on this screen.
+      expect(await p.isVisible('#screen-daily #aadhaar')).toBe(true);
       await p.waitForSelector('#device[data-state="ready"]');
       expect(await p.textContent('#fp-attempts')).toBe(text(lang, 'daily.attemptsLeft', { n: 3 }));
       expect(await p.textContent('#submit-fp')).toBe(text(lang, 'daily.submit'));
@@ -216,18 +201,18 @@ describe('the agent page on the agent lifecycle, end to end', () => {
       await check(p, lang, device, 'daily');
 
       // The Aadhaar number is judged by the server's rule before anything is sent; the capture is kept.
-      await p.fill('#daily-aadhaar', agent.aadhaar.slice(0, 11) + ((Number(agent.aadhaar[11]) + 1) % 10));
+      await p.fill('#aadhaar', agent.aadhaar.slice(0, 11) + ((Number(agent.aadhaar[11]) + 1) % 10));
       await p.click('#capture');
       await p.waitForSelector('#quality[data-band="good"]');
       expect(await p.textContent('#quality-text')).toBe(text(lang, 'quality.goodDaily'));
       await p.click('#submit-fp');
-      await p.waitForSelector('#daily-aadhaar-error:not([hidden])');
-      expect(await p.textContent('#daily-aadhaar-error')).toBe(text(lang, 'rule.aadhaarChecksum'));
-      expect(await p.getAttribute('#daily-aadhaar', 'aria-invalid')).toBe('true');
-      expect(await p.evaluate(() => document.activeElement?.id)).toBe('daily-aadhaar');
+      await p.waitForSelector('#aadhaar-error:not([hidden])');
+      expect(await p.textContent('#aadhaar-error')).toBe(text(lang, 'rule.aadhaarChecksum'));
+      expect(await p.getAttribute('#aadhaar', 'aria-invalid')).toBe('true');
+      expect(await p.evaluate(() => document.activeElement?.id)).toBe('aadhaar');
       await check(p, lang, device, 'daily-aadhaar-error');
-      await p.fill('#daily-aadhaar', agent.aadhaar);
-      expect(await p.isHidden('#daily-aadhaar-error')).toBe(true);
+      await p.fill('#aadhaar', agent.aadhaar);
+      expect(await p.isHidden('#aadhaar-error')).toBe(true);
       expect(dailyCalls(agent)).toEqual([]);
 
       // Eko refuses the capture: what to do next, the attempts left and a reference; never Eko's words.
@@ -280,7 +265,7 @@ describe('the agent page on the agent lifecycle, end to end', () => {
       await openAs(agent, options);
       await screen(p, 'daily');
       expect(await p.textContent('#daily-again')).toBe(text(lang, 'daily.again'));
-      expect(await p.inputValue('#daily-aadhaar')).toBe('');
+      expect(await p.inputValue('#aadhaar')).toBe('');
       await check(p, lang, device, 'daily-again');
     },
   );

@@ -2,44 +2,31 @@
 // in-process worker with the real activities, the Eko simulator, the HTTP API serving the page, and the RD-service
 // simulator. A wrong OTP, then a resend; a poor capture, then a good one; completion. Screenshots of every screen go
 // to artifacts/screenshots/e2e-*.png.
-import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from '../../api/app.js';
-import { RdServiceSimulator } from '../../sim/rd-sim.js';
-import { startClientHarness, type ClientHarness } from '../client/harness.js';
+import type { RdServiceSimulator } from '../../sim/rd-sim.js';
+import type { ClientHarness } from '../client/harness.js';
 import type { Agent } from '../sim/eko-fixtures.js';
-import { createTestIssuer, type TestIssuer } from '../support/jwt.js';
-import { launchBrowser, openPage, PHONE, screenshot } from './support/browser.js';
+import type { TestIssuer } from '../support/jwt.js';
+import { openPage, PHONE, screenshot } from './support/browser.js';
+import { startPageStack, type PageStack } from './support/stack.js';
 
 const RESEND_COOLDOWN = '15s';
 
 describe('agent eKYC end to end in a real browser', () => {
+  let stack: PageStack;
   let h: ClientHarness;
   let issuer: TestIssuer;
-  let api: FastifyInstance;
   let apiUrl: string;
   let rd: RdServiceSimulator;
   let browser: Browser;
   let page: Page | undefined;
 
   beforeAll(async () => {
-    [h, issuer, rd, browser] = await Promise.all([
-      startClientHarness(),
-      createTestIssuer(),
-      RdServiceSimulator.start(),
-      launchBrowser(),
-    ]);
-    api = buildApi({ client: h.ekyc, auth: issuer.config, logger: pino({ level: 'silent' }) });
-    apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });
+    stack = await startPageStack();
+    ({ h, issuer, apiUrl, rd, browser } = stack);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await api?.close();
-    await rd?.stop();
-    await h?.close();
-  });
+  afterAll(() => stack?.close());
   afterEach(async () => {
     await page?.context().close();
     page = undefined;

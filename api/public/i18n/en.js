@@ -150,8 +150,6 @@ export default {
   'daily.title': 'Authenticate for today',
   'daily.lead':
     'Your daily fingerprint check (Daily KYC) opens cash withdrawals for today. Enter your Aadhaar number and place your finger on the scanner.',
-  'daily.aadhaar': 'Your Aadhaar number',
-  'daily.aadhaar.hint': '12 digits. Sent encrypted with the fingerprint, and never stored on this device.',
   'daily.again':
     "Today's Daily KYC has to be done again: the bank asked for it during a cash withdrawal, or your account changed.",
   'daily.submit': 'Authenticate',
