@@ -1,5 +1,6 @@
 // The page's client of the eKYC HTTP API (same origin). Problems (RFC 9457) become ApiError; an OTP or biometric
-// that was not accepted (422) is an outcome, not an error, so the page can show the reason and the attempts left.
+// that was not accepted (422) is an outcome, not an error, so the page can show the reason and the attempts left, and
+// so is a Daily KYC the agent's lifecycle refused (409, 422, 429 with the agent's `state`).
 
 export class ApiError extends Error {
   constructor(status, problem, retryAfterSeconds) {
@@ -16,10 +17,11 @@ export class ApiError extends Error {
 const REQUEST_TIMEOUT_MS = 60000;
 
 export function createApi(token, base = '') {
-  async function request(method, path, body, { outcomeOn422 = false } = {}) {
+  /** `outcome(status, json)`: whether a refusal is an outcome of the step rather than an error. */
+  async function request(method, path, body, { outcome = () => false } = {}) {
     let res;
     try {
-      res = await fetch(`${base}/v1/ekyc${path}`, {
+      res = await fetch(`${base}/v1${path}`, {
         method,
         headers: {
           Authorization: `Bearer ${token}`,
@@ -45,21 +47,40 @@ export function createApi(token, base = '') {
       json = null;
     }
     if (res.ok) return { httpStatus: res.status, ...(json ?? {}) };
-    if (res.status === 422 && outcomeOn422 && json) return { httpStatus: 422, accepted: false, ...json };
+    if (json && outcome(res.status, json)) return { httpStatus: res.status, accepted: false, ...json };
     const retryAfter = Number(res.headers.get('Retry-After'));
     throw new ApiError(res.status, json, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
   }
 
-  const at = (userCode) => `/${encodeURIComponent(userCode)}`;
-  return {
-    start: (input) => request('POST', '', input),
-    status: (userCode) => request('GET', at(userCode)),
-    submitOtp: (userCode, otp) => request('POST', `${at(userCode)}/otp`, { otp }, { outcomeOn422: true }),
-    resendOtp: (userCode) => request('POST', `${at(userCode)}/otp/resend`, {}),
-    submitBiometric: (userCode, pidData) =>
-      request('POST', `${at(userCode)}/biometric`, { pidData }, { outcomeOn422: true }),
-    cancel: (userCode) => request('DELETE', at(userCode), { reason: 'cancelled by the agent on the eKYC page' }),
+  const at = (userCode) => `/ekyc/${encodeURIComponent(userCode)}`;
+  const agent = (userCode) => `/agents/${encodeURIComponent(userCode)}`;
+  const stepOutcome = { outcome: (status) => status === 422 };
+  // The lifecycle's answers carry the agent's state; a 429 of the API's request budget has none and stays an error.
+  const dailyOutcome = {
+    outcome: (status, json) => [409, 422, 429].includes(status) && typeof json.state === 'string',
   };
+  return {
+    start: (input) => request('POST', '/ekyc', input),
+    status: (userCode) => request('GET', at(userCode)),
+    submitOtp: (userCode, otp) => request('POST', `${at(userCode)}/otp`, { otp }, stepOutcome),
+    resendOtp: (userCode) => request('POST', `${at(userCode)}/otp/resend`, {}),
+    submitBiometric: (userCode, pidData) => request('POST', `${at(userCode)}/biometric`, { pidData }, stepOutcome),
+    cancel: (userCode) => request('DELETE', at(userCode), { reason: 'cancelled by the agent on the eKYC page' }),
+    agentStatus: (userCode) => request('GET', agent(userCode)),
+    dailyAuth: (userCode, { aadhaar, pidData }) =>
+      request('POST', `${agent(userCode)}/daily-auth`, { aadhaar, pidData }, dailyOutcome),
+  };
+}
+
+/** What the deployment tells the page (GET /page-config.json, no token): the Daily KYC wadh. Defaults if absent. */
+export async function pageConfig(base = '') {
+  try {
+    const res = await fetch(`${base}/page-config.json`, { cache: 'no-store', signal: AbortSignal.timeout(10000) });
+    const json = res.ok ? await res.json() : {};
+    return { dailyWadh: typeof json?.dailyWadh === 'string' ? json.dailyWadh : '' };
+  } catch {
+    return { dailyWadh: '' };
+  }
 }
 
 /** The bearer token the embedding backend put in the URL fragment (`#token=…`); fragments never reach servers. */

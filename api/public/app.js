@@ -1,12 +1,22 @@
-// The agent's eKYC page: start → OTP → fingerprint → result, driven by the session's status on the server so that
-// opening the page again lands where the session stands. Only the user code is kept (sessionStorage), and the chosen
+// The agent's page: it opens on the agent's state (GET /v1/agents/{userCode}, the fingpayAgent lifecycle): the eKYC
+// (start → OTP → fingerprint → result) when none is known or Eko asked for a new one, else today's Daily KYC
+// (Aadhaar and a capture), "done for today", blocked, or not yet eligible. Each is driven by the status on the server
+// so that opening the page again lands where the agent stands. Only the user code is kept (sessionStorage), and the chosen
 // language (localStorage); the Aadhaar number, mobile, OTP and PidData live in form fields or one variable for as
 // long as they are needed, and are never stored. The bearer token is taken out of the URL at once and lives in memory
 // only (api.js). Every text comes from the message catalogues (i18n/), by key: Eko's and the RD service's own texts
 // are never shown, only what the agent should do next and a reference ops can search by (code/user code/time).
-import { ApiError, createApi, peekClaims, takeTokenFromLocation } from './api.js';
-import { checkOtp, digitsOnly, formatLatLong, ruleKey, START_FIELDS, validateStart } from './form.js';
-import { QUALITY, capture, deviceInfo, discover, qualityBand } from './rd.js';
+import { ApiError, createApi, pageConfig, peekClaims, takeTokenFromLocation } from './api.js';
+import {
+  checkDailyAadhaar,
+  checkOtp,
+  digitsOnly,
+  formatLatLong,
+  ruleKey,
+  START_FIELDS,
+  validateStart,
+} from './form.js';
+import { EKYC_WADH, QUALITY, capture, deviceInfo, discover, qualityBand } from './rd.js';
 import { BANKS } from './banks.js';
 import { LANGUAGES, has, initialLanguage, language, setLanguage, t, formatDateTime } from './i18n/index.js';
 
@@ -23,6 +33,14 @@ const STEP_OF_STAGE = {
 const TRANSIENT = ['EkoUnavailable', 'EkoRateLimited', 'EkoTimeout', 'EkoNetworkError', 'EkoBusy', 'EkoUpstreamError'];
 /** RD-service errCodes about the request or the service rather than the finger (UIDAI RD spec 1xx-2xx, 760). */
 const RD_CONFIG_ERROR = (code) => (code >= 100 && code < 300) || code === 760;
+/** The screens of the agent's lifecycle; the eKYC's steps are not shown on them. */
+const AGENT_SCREENS = ['daily', 'agent'];
+/** Lifecycle states the agent screen shows (AUTH_REQUIRED is the Daily KYC screen; EKYC_PENDING the eKYC). */
+const AGENT_CARD_STATES = ['AUTHENTICATED', 'BLOCKED', 'WAITING_ELIGIBILITY', 'REKYC_REQUIRED'];
+/** How often an agent screen asks again (midnight, the eligibility window or an invalidation change the state). */
+const AGENT_POLL_MS = 30000;
+/** Daily KYC refusals that judged the capture: the agent captures again (the attempts left are shown). */
+const DAILY_RECAPTURE = ['EkoBiometricRejected', 'EkoDailyKycFailed'];
 
 const $ = (id) => document.getElementById(id);
 
@@ -30,7 +48,15 @@ const state = {
   api: null,
   claims: {},
   userCode: null,
+  /** 'agent' (the lifecycle's screens), 'ekyc' (the eKYC's), or null until the agent's state is known. */
+  mode: null,
+  /** The agent's lifecycle status (no PII). */
+  agent: null,
+  /** GET /page-config.json (a promise): the Daily KYC wadh. */
+  configReady: Promise.resolve({ dailyWadh: '' }),
   status: null,
+  /** The screen shown, with its variant (show()). */
+  view: null,
   screen: null,
   latlong: null,
   busy: false,
@@ -105,6 +131,8 @@ function fillLanguages() {
     setLanguage(select.value, { remember: true });
     applyLanguage();
     updateResend();
+    // Dates were formatted in the language before: format them again.
+    if (state.mode === 'agent' && state.agent && state.screen === 'agent') showAgentCard();
   });
 }
 
@@ -172,11 +200,18 @@ function setBusy(button, busy, busyKey) {
   }
 }
 
-function show(screen) {
-  const changed = state.screen !== screen;
+/** Shows `screen`; `variant` (the agent screen's state) counts as another screen for focus and scrolling. */
+function show(screen, variant = '') {
+  const view = variant ? `${screen}-${variant}` : screen;
+  const changed = state.view !== view;
   state.screen = screen;
+  state.view = view;
   for (const section of document.querySelectorAll('section[data-screen]'))
     section.hidden = section.dataset.screen !== screen;
+  // The eKYC's steps mean nothing on the Daily KYC screens; so does its footer.
+  const agentScreen = AGENT_SCREENS.includes(screen);
+  $('steps').hidden = agentScreen;
+  say('footer', agentScreen ? 'footer.daily' : 'footer');
   const stage = state.status?.stage;
   // A session that ended without completing has no "done" steps to show.
   const unfinished = screen === 'result' && stage !== 'COMPLETED';
@@ -193,7 +228,7 @@ function show(screen) {
   $('cancel-area').hidden = !live;
   if (!live) $('cancel-confirm').hidden = true;
   if (changed) {
-    document.body.dataset.view = screen;
+    document.body.dataset.view = view;
     const heading = document.querySelector(`[data-screen="${screen}"] h2`);
     heading?.focus({ preventScroll: false });
     window.scrollTo(0, 0);
@@ -210,8 +245,9 @@ function banner(message) {
 function schedulePoll() {
   clearTimeout(state.pollTimer);
   const stage = state.status?.stage;
-  if (!state.userCode || FINAL.includes(stage) || state.restarting || state.screen === 'notoken') return;
-  const delay = !stage || WAITING.includes(stage) ? 1000 : 5000;
+  if (!state.userCode || state.restarting || state.screen === 'notoken') return;
+  if (state.mode !== 'agent' && FINAL.includes(stage)) return;
+  const delay = state.mode === 'agent' ? AGENT_POLL_MS : !stage || WAITING.includes(stage) ? 1000 : 5000;
   state.pollTimer = setTimeout(
     async () => {
       if (state.busy) return schedulePoll();
@@ -225,6 +261,7 @@ function schedulePoll() {
 async function refresh() {
   const seq = ++state.refreshSeq;
   try {
+    if (state.mode !== 'ekyc' && (await refreshAgent(seq))) return;
     const status = await state.api.status(state.userCode);
     if (seq !== state.refreshSeq) return;
     state.failures = 0;
@@ -247,6 +284,37 @@ async function refresh() {
   } finally {
     if (seq === state.refreshSeq) schedulePoll();
   }
+}
+
+/**
+ * The agent's lifecycle decides the screen, unless what the agent needs is the eKYC: no lifecycle yet (no eKYC
+ * completed), none known to it, or a new one asked for and already under way. True when it decided (or a newer
+ * refresh took over); false hands over to the eKYC's session status, for the rest of this visit.
+ */
+async function refreshAgent(seq) {
+  let agent = null;
+  try {
+    agent = await state.api.agentStatus(state.userCode);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 404)) throw err;
+  }
+  if (seq !== state.refreshSeq) return true;
+  if (agent?.state === 'REKYC_REQUIRED' && state.mode === null) {
+    // A new eKYC started earlier (here, or through the agent app) goes on where it stands.
+    const session = await state.api.status(state.userCode).catch(() => null);
+    if (seq !== state.refreshSeq) return true;
+    if (session && !FINAL.includes(session.stage)) agent = null;
+  }
+  if (!agent || !(agent.state === 'AUTH_REQUIRED' || AGENT_CARD_STATES.includes(agent.state))) {
+    state.mode = 'ekyc';
+    return false;
+  }
+  state.mode = 'agent';
+  state.failures = 0;
+  banner(null);
+  state.agent = agent;
+  renderAgent();
+  return true;
 }
 
 function handleAuthError(err) {
@@ -283,6 +351,7 @@ function render() {
 // ---------- start ----------
 
 function showStart(prefill = state.userCode) {
+  $('aadhaar-slot').append($('aadhaar-field'));
   const fromToken = /^\d{8}$/.test(state.claims.user_code ?? '') ? state.claims.user_code : null;
   const userCode = $('userCode');
   userCode.readOnly = Boolean(fromToken);
@@ -575,7 +644,14 @@ async function onResend() {
 // ---------- fingerprint ----------
 
 function enterFingerprint() {
+  $('fp-slot').append($('capture-panel'));
+  enterCapture('fp.submit');
+}
+
+/** A fresh capture panel (scanner, quality, buttons) whose submit button says `submitKey`. */
+function enterCapture(submitKey) {
   state.pid = null;
+  say('submit-fp', submitKey);
   $('quality').hidden = true;
   $('submit-fp').hidden = true;
   showMessage('fp-error', null);
@@ -668,7 +744,7 @@ function showQuality(result) {
   say('quality-score', { key: 'quality.score', params: { score: result.qScore } });
   $('quality-fill').style.width = `${Math.max(4, Math.min(100, result.qScore))}%`;
   const advice = {
-    good: 'quality.good',
+    good: state.screen === 'daily' ? 'quality.goodDaily' : 'quality.good',
     low: { key: 'quality.low', params: { retry: QUALITY.retryBelow } },
     blocked: { key: 'quality.blocked', params: { block: QUALITY.blockBelow } },
   }[band];
@@ -697,7 +773,9 @@ async function onCapture() {
   showMessage('fp-error', null);
   setBusy(button, true, 'fp.capturing');
   try {
-    const result = await capture(state.rd);
+    // Daily KYC asks the RD service for the deployment's wadh (EKO_DAILY_WADH), the eKYC for its own.
+    const wadh = state.screen === 'daily' ? (await state.configReady).dailyWadh : EKYC_WADH;
+    const result = await capture(state.rd, { wadh });
     if (result.errCode !== 0) showMessage('fp-error', rdMessage(result.errCode));
     else {
       state.pid = result.pidData;
@@ -718,6 +796,14 @@ async function onCapture() {
 
 async function onSubmitFingerprint() {
   if (state.busy || !state.pid) return;
+  const daily = state.screen === 'daily';
+  // Daily KYC: the Aadhaar number goes with the capture, checked by the server's rule first (the capture is kept).
+  const aadhaar = daily ? digitsOnly($('aadhaar').value) : null;
+  if (daily) {
+    const rule = checkDailyAadhaar(aadhaar, state.pid);
+    showFieldError('aadhaar', rule && { rule });
+    if (rule) return $('aadhaar').focus();
+  }
   const pidData = state.pid;
   // One PidData, one submission: a rejected capture is not sent twice.
   state.pid = null;
@@ -730,21 +816,30 @@ async function onSubmitFingerprint() {
   showMessage('fp-error', null);
   let accepted = false;
   try {
-    const outcome = await state.api.submitBiometric(state.userCode, pidData);
+    const outcome = daily
+      ? await state.api.dailyAuth(state.userCode, { aadhaar, pidData })
+      : await state.api.submitBiometric(state.userCode, pidData);
     accepted = outcome.accepted !== false;
     if (!accepted) {
-      // The submissions left are shown under the message already.
+      // The submissions (attempts) left are shown under the message.
       const code = String(outcome.code ?? '');
       showMessage(
         'fp-error',
-        code === 'EkoBiometricRejected'
-          ? 'fp.rejected'
-          : { ...asObject(codeMessage(code, outcome)), ref: reference(code || 'NOT_ACCEPTED') },
+        daily
+          ? dailyRejection(code, outcome)
+          : code === 'EkoBiometricRejected'
+            ? 'fp.rejected'
+            : { ...asObject(codeMessage(code, outcome)), ref: reference(code || 'NOT_ACCEPTED') },
       );
+      if (daily && typeof outcome.attemptsLeft === 'number') sayDailyAttempts(outcome.attemptsLeft);
+    } else if (daily) {
+      $('aadhaar').value = '';
     }
   } catch (err) {
     if (handleAuthError(err)) return;
-    showMessage('fp-error', failure(err));
+    const aadhaarError = daily && err instanceof ApiError && err.errors.find((e) => e.field === 'aadhaar');
+    if (aadhaarError) showFieldError('aadhaar', { rule: ruleKey(aadhaarError.rule) });
+    else showMessage('fp-error', failure(err));
   } finally {
     state.busy = false;
     setBusy(button, false);
@@ -757,10 +852,101 @@ async function onSubmitFingerprint() {
     }
   }
   await refresh();
-  if (state.screen === 'fingerprint') {
+  if (state.screen === 'fingerprint' || state.screen === 'daily') {
     $('capture').hidden = false;
     $('capture').disabled = !state.rd || state.busy;
   }
+}
+
+// ---------- the agent's day: Daily KYC and where the agent stands ----------
+
+/** Dates through Intl in the page's language, in IST: a whole date, and a date with its time. */
+const LONG_DATE = { dateStyle: 'long' };
+const DATE_TIME = { dateStyle: 'full', timeStyle: 'short' };
+/** The IST midnight that ends the IST day `date` (YYYY-MM-DD), and the middle of that day (to name the date). */
+const endOfIstDay = (date) => Date.parse(`${date}T00:00:00+05:30`) + 86_400_000;
+const middayIst = (date) => `${date}T12:00:00+05:30`;
+
+function renderAgent() {
+  stopCountdown();
+  if (state.agent.state === 'AUTH_REQUIRED') {
+    if (show('daily')) enterDaily();
+    updateDaily();
+  } else {
+    showAgentCard();
+  }
+}
+
+function enterDaily() {
+  $('daily-aadhaar-slot').append($('aadhaar-field'));
+  $('daily-slot').append($('capture-panel'));
+  $('aadhaar').value = '';
+  showFieldError('aadhaar', null);
+  enterCapture('daily.submit');
+}
+
+function sayDailyAttempts(n) {
+  say('fp-attempts', { key: 'daily.attemptsLeft', params: { n } });
+}
+
+function updateDaily() {
+  const { today } = state.agent;
+  if (typeof today?.attemptsLeft === 'number') sayDailyAttempts(today.attemptsLeft);
+  // Done today, then invalidated (a cash withdrawal's FP069, or an operator change): say why it is asked again.
+  showMessage('daily-again', today?.authenticatedAt ? 'daily.again' : null);
+}
+
+/** A Daily KYC Eko or the lifecycle refused: what to do next, with a reference; never Eko's own words. */
+function dailyRejection(code, outcome) {
+  const key = DAILY_RECAPTURE.includes(code)
+    ? 'daily.rejected'
+    : has(`daily.code.${code}`)
+      ? `daily.code.${code}`
+      : codeMessage(code, outcome);
+  return { ...asObject(key), ref: reference(code || 'NOT_ACCEPTED') };
+}
+
+/** Done for today, blocked, not yet eligible, or a new eKYC needed: the reason, the next step and a reference. */
+function showAgentCard() {
+  const a = state.agent;
+  const today = a.today ?? {};
+  const card = {
+    AUTHENTICATED: {
+      icon: ['ok', '✓'],
+      text: {
+        key: 'agent.AUTHENTICATED.text',
+        params: {
+          time: formatDateTime(today.authenticatedAt, { timeStyle: 'short' }),
+          date: formatDateTime(middayIst(today.date), LONG_DATE),
+        },
+      },
+      ref: reference('AUTHENTICATED', today.authenticatedAt ?? Date.now()),
+    },
+    BLOCKED: {
+      icon: ['bad', '!'],
+      text: { key: 'agent.BLOCKED.text', params: { n: a.policy?.maxAttempts ?? 0 } },
+      next: { key: 'agent.BLOCKED.next', params: { when: formatDateTime(endOfIstDay(today.date), DATE_TIME) } },
+      ref: reference('DAILY_AUTH_BLOCKED'),
+    },
+    WAITING_ELIGIBILITY: {
+      icon: ['wait', '⋯'],
+      text: { key: 'agent.WAITING_ELIGIBILITY.text', params: { when: formatDateTime(a.eligibleAt, DATE_TIME) } },
+      ref: reference('NOT_YET_ELIGIBLE'),
+    },
+    REKYC_REQUIRED: { icon: ['bad', '!'], ref: reference('REKYC_REQUIRED') },
+  }[a.state];
+  $('screen-agent').dataset.state = a.state;
+  $('agent-icon').dataset.kind = card.icon[0];
+  $('agent-icon').textContent = card.icon[1];
+  say('agent-title', `agent.${a.state}.title`);
+  say('agent-text', card.text ?? `agent.${a.state}.text`);
+  say('agent-next', card.next ?? `agent.${a.state}.next`);
+  say('agent-ref-code', card.ref);
+  $('agent-ekyc').hidden = a.state !== 'REKYC_REQUIRED';
+  // Leaving the Daily KYC screen: its Aadhaar number and capture go.
+  if (state.screen === 'daily') $('aadhaar').value = '';
+  state.pid = null;
+  show('agent', a.state);
 }
 
 // ---------- result, restart, cancel ----------
@@ -832,6 +1018,25 @@ function fillBanks() {
   }
 }
 
+/** The Aadhaar field (the start form's, and Daily KYC's) and its Show/Hide button. */
+function wireAadhaar() {
+  const field = $('aadhaar');
+  const toggle = $('aadhaar-toggle');
+  toggle.addEventListener('click', () => {
+    // Masked by CSS, never type=password: password managers would take the form for a sign-in form.
+    const reveal = field.classList.contains('masked');
+    field.classList.toggle('masked', !reveal);
+    toggle.setAttribute('aria-pressed', String(reveal));
+    say(toggle, reveal ? 'field.aadhaar.hide' : 'field.aadhaar.show');
+  });
+  // Group the Aadhaar number as printed on the card (1234 5678 9012) while typing.
+  field.addEventListener('input', () => {
+    const digits = field.value.replace(/\D/g, '').slice(0, 12);
+    const grouped = digits.replace(/(\d{4})(?=\d)/g, '$1 ');
+    if (grouped !== field.value) field.value = grouped;
+  });
+}
+
 function wire() {
   $('start-form').addEventListener('submit', onStart);
   $('otp-form').addEventListener('submit', onOtp);
@@ -848,19 +1053,11 @@ function wire() {
     toggleManualLocation(true);
     $('latlong').focus();
   });
-  $('aadhaar-toggle').addEventListener('click', () => {
-    // Masked by CSS, never type=password: password managers would take the start form for a sign-in form.
-    const reveal = $('aadhaar').classList.contains('masked');
-    $('aadhaar').classList.toggle('masked', !reveal);
-    $('aadhaar-toggle').setAttribute('aria-pressed', String(reveal));
-    say('aadhaar-toggle', reveal ? 'field.aadhaar.hide' : 'field.aadhaar.show');
-  });
-  // Group the Aadhaar number as printed on the card (1234 5678 9012) while typing.
-  $('aadhaar').addEventListener('input', (e) => {
-    const input = e.target;
-    const digits = input.value.replace(/\D/g, '').slice(0, 12);
-    const grouped = digits.replace(/(\d{4})(?=\d)/g, '$1 ');
-    if (grouped !== input.value) input.value = grouped;
+  wireAadhaar();
+  $('agent-ekyc').addEventListener('click', () => {
+    // Eko asked for a new eKYC: the eKYC's screens for the rest of this visit, from the details form.
+    state.mode = 'ekyc';
+    onRestart();
   });
   $('bankCode').addEventListener('input', (e) => {
     const input = e.target;
@@ -899,6 +1096,7 @@ function wire() {
 /** Signed in with `token` (kept in this closure only): pick the session up where it stands, or show the form. */
 async function signIn(token) {
   state.claims = peekClaims(token);
+  state.mode = null;
   state.api = createApi(token);
   const claimed = /^\d{8}$/.test(state.claims.user_code ?? '') ? state.claims.user_code : null;
   state.userCode = claimed ?? state.userCode ?? sessionStorage.getItem(STORAGE_KEY);
@@ -914,6 +1112,7 @@ function signedOut() {
 }
 
 async function main() {
+  state.configReady = pageConfig();
   setLanguage(initialLanguage());
   fillLanguages();
   fillBanks();

@@ -2,7 +2,7 @@
 // are common/checks.ts, compiled and served by the API at /common/checks.js (api/page-modules.ts): one set of rules
 // for the page, the API and the workflow. A broken rule comes back as the stable key of common/checks.ts RULES
 // (`userCode`, `aadhaarChecksum`, …), which the message catalogues (i18n/) turn into words.
-import { RULES, checkEkycInput, checkOtpArg } from './common/checks.js';
+import { RULES, checkDailyAuthArg, checkEkycInput, checkOtpArg } from './common/checks.js';
 
 export const START_FIELDS = Object.freeze(['userCode', 'customerId', 'aadhaar', 'bankCode', 'latlong']);
 
@@ -28,6 +28,12 @@ export function validateStart(input) {
 /** The RULES key the OTP breaks, or null. */
 export function checkOtp(otp) {
   const error = checkOtpArg({ otp })[0];
+  return error ? ruleKey(error.rule) : null;
+}
+
+/** The RULES key the Aadhaar number of a Daily KYC breaks (judged with the capture it goes with), or null. */
+export function checkDailyAadhaar(aadhaar, pidData) {
+  const error = checkDailyAuthArg({ aadhaar, pidData }).find((e) => e.field === 'aadhaar');
   return error ? ruleKey(error.rule) : null;
 }
 

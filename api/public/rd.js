@@ -1,5 +1,7 @@
 // The UIDAI RD-service protocol as a browser speaks it: RDSERVICE discovery on the loopback port range, DEVICEINFO,
-// and CAPTURE with the eKYC PidOptions. The PidData is handed on untouched (Eko wants the XML as the device made it).
+// and CAPTURE with Eko's PidOptions: the eKYC's wadh for the eKYC, the deployment's EKO_DAILY_WADH (GET
+// /page-config.json; empty by default) for Daily KYC. The PidData is handed on untouched (Eko wants the XML as the
+// device made it).
 
 export const RD_HOST = '127.0.0.1';
 export const RD_PORTS = Array.from({ length: 21 }, (_, i) => 11100 + i);
@@ -8,12 +10,23 @@ export const RD_PORTS = Array.from({ length: 21 }, (_, i) => 11100 + i);
 export const EKYC_WADH = 'E0jzJ/P8UopUHAieZn8CKqS4WPMi5ZSYXgfnlfkWjrc=';
 export const CAPTURE_TIMEOUT_MS = 10000;
 
-/** fType 2 (FMR+FIR), XML format, PID 2.0, production env even in UAT, as Eko asks (API.md §9.3). */
-export const EKYC_PID_OPTIONS =
-  '<PidOptions ver="1.0">' +
-  `<Opts fCount="1" fType="2" iCount="0" pCount="0" format="0" pidVer="2.0" timeout="${CAPTURE_TIMEOUT_MS}"` +
-  ` posh="UNKNOWN" env="P" wadh="${EKYC_WADH}"/>` +
-  '</PidOptions>';
+/** A wadh is Base64(SHA-256(…)): 44 characters; anything else (a misconfiguration) is left out of the request. */
+const WADH = /^[A-Za-z0-9+/]{43}=$/;
+
+/**
+ * fType 2 (FMR+FIR), XML format, PID 2.0, production env even in UAT, as Eko asks (API.md §9.3), with `wadh`
+ * (none when empty: an authentication without eKYC, as Daily KYC is by default).
+ */
+export function pidOptions(wadh) {
+  return (
+    '<PidOptions ver="1.0">' +
+    `<Opts fCount="1" fType="2" iCount="0" pCount="0" format="0" pidVer="2.0" timeout="${CAPTURE_TIMEOUT_MS}"` +
+    ` posh="UNKNOWN" env="P"${WADH.test(wadh ?? '') ? ` wadh="${wadh}"` : ''}/>` +
+    '</PidOptions>'
+  );
+}
+
+export const EKYC_PID_OPTIONS = pidOptions(EKYC_WADH);
 
 /** Eko's quality rule (API.md §9.3): capture again under 45, never submit under 25. */
 export const QUALITY = Object.freeze({ retryBelow: 45, blockBelow: 25 });
@@ -99,10 +112,13 @@ export function readResp(pidData) {
   };
 }
 
-/** One CAPTURE. The agent has `CAPTURE_TIMEOUT_MS` to place a finger; the request gets that plus a margin. */
-export async function capture(service) {
+/**
+ * One CAPTURE with `wadh` (the eKYC's unless given). The agent has `CAPTURE_TIMEOUT_MS` to place a finger; the
+ * request gets that plus a margin.
+ */
+export async function capture(service, { wadh = EKYC_WADH } = {}) {
   const pidData = await rdFetch(service.captureUrl, 'CAPTURE', {
-    body: EKYC_PID_OPTIONS,
+    body: pidOptions(wadh),
     timeoutMs: CAPTURE_TIMEOUT_MS + 15000,
   });
   return { pidData, ...readResp(pidData) };

@@ -2,44 +2,31 @@
 // in-process worker with the real activities, the Eko simulator, the HTTP API serving the page, and the RD-service
 // simulator. A wrong OTP, then a resend; a poor capture, then a good one; completion. Screenshots of every screen go
 // to artifacts/screenshots/e2e-*.png.
-import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from '../../api/app.js';
-import { RdServiceSimulator } from '../../sim/rd-sim.js';
-import { startClientHarness, type ClientHarness } from '../client/harness.js';
+import type { RdServiceSimulator } from '../../sim/rd-sim.js';
+import type { ClientHarness } from '../client/harness.js';
 import type { Agent } from '../sim/eko-fixtures.js';
-import { createTestIssuer, type TestIssuer } from '../support/jwt.js';
-import { launchBrowser, openPage, PHONE, screenshot } from './support/browser.js';
+import type { TestIssuer } from '../support/jwt.js';
+import { openPage, PHONE, screenshot } from './support/browser.js';
+import { startPageStack, type PageStack } from './support/stack.js';
 
 const RESEND_COOLDOWN = '15s';
 
 describe('agent eKYC end to end in a real browser', () => {
+  let stack: PageStack;
   let h: ClientHarness;
   let issuer: TestIssuer;
-  let api: FastifyInstance;
   let apiUrl: string;
   let rd: RdServiceSimulator;
   let browser: Browser;
   let page: Page | undefined;
 
   beforeAll(async () => {
-    [h, issuer, rd, browser] = await Promise.all([
-      startClientHarness(),
-      createTestIssuer(),
-      RdServiceSimulator.start(),
-      launchBrowser(),
-    ]);
-    api = buildApi({ client: h.ekyc, auth: issuer.config, logger: pino({ level: 'silent' }) });
-    apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });
+    stack = await startPageStack();
+    ({ h, issuer, apiUrl, rd, browser } = stack);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await api?.close();
-    await rd?.stop();
-    await h?.close();
-  });
+  afterAll(() => stack?.close());
   afterEach(async () => {
     await page?.context().close();
     page = undefined;
@@ -162,9 +149,21 @@ describe('agent eKYC end to end in a real browser', () => {
     const submitted = h.sim.ledger().filter((e) => e.step === 'biometric' && e.userCode === agent.userCode);
     expect(submitted.map((e) => e.code)).toEqual(['0']);
 
-    // The result stands when the page is opened again, and nothing but the user code was kept in the browser.
+    // Opened again, the page shows the agent's state after the eKYC: the date Daily KYC opens (NOT_YET_ELIGIBLE), and
+    // nothing but the user code was kept in the browser.
+    for (let i = 0; i < 200; i++) {
+      const known = await h.ekyc.agentStatus(agent.userCode).then(
+        (a) => a.state === 'WAITING_ELIGIBILITY',
+        () => false,
+      );
+      if (known) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     await reopenAs(p, agent);
-    await visible(p, 'result');
+    await p.waitForSelector('section[data-screen="agent"][data-state="WAITING_ELIGIBILITY"]:not([hidden])', {
+      timeout: 45_000,
+    });
+    expect(await p.textContent('#agent-title')).toBe('Daily KYC is not open yet');
     expect(await p.evaluate(() => ({ ...sessionStorage, ...localStorage }))).toEqual({
       'ekyc.userCode': agent.userCode,
     });

@@ -144,6 +144,50 @@ export default {
   'rd.other':
     'The scanner could not capture. Capture again; if it keeps failing, restart the scanner and its RD service.',
 
+  'footer.daily':
+    "Your Aadhaar number and fingerprint are used only for today's Daily KYC and are not kept on this device.",
+
+  'daily.title': 'Authenticate for today',
+  'daily.lead':
+    'Your daily fingerprint check (Daily KYC) opens cash withdrawals for today. Enter your Aadhaar number and place your finger on the scanner.',
+  'daily.again':
+    "Today's Daily KYC has to be done again: the bank asked for it during a cash withdrawal, or your account changed.",
+  'daily.submit': 'Authenticate',
+  'daily.attemptsLeft': { one: '{n} attempt left today.', other: '{n} attempts left today.' },
+  'daily.rejected':
+    'The fingerprint did not match. Check that the Aadhaar number is yours, clean the finger and the scanner, and capture again.',
+  'daily.code.EkoDetailsRejected':
+    'Eko did not accept the details. Check the Aadhaar number and capture again; if it happens again, call support with the reference.',
+  'daily.code.EkoReauthRequired': 'The bank asks for a new fingerprint. Capture again.',
+  'daily.code.EkoRekycRequired': 'The bank asks you to complete eKYC again first.',
+  'daily.code.REKYC_REQUIRED': 'The bank asks you to complete eKYC again first.',
+  'daily.code.EKYC_NOT_COMPLETED': 'Complete your eKYC first.',
+  'daily.code.NOT_YET_ELIGIBLE': 'Daily KYC is not open yet. This page shows from when.',
+  'daily.code.DAILY_AUTH_BLOCKED': "Today's attempts are used up. Try again after midnight (IST).",
+  'quality.goodDaily': "Good quality. Press Authenticate to finish today's Daily KYC.",
+
+  'agent.startEkyc': 'Start the new eKYC',
+  'agent.AUTHENTICATED.title': 'Done for today',
+  'agent.AUTHENTICATED.text':
+    'Your Daily KYC was accepted at {time}. You can do cash withdrawals until midnight (IST) tonight, at the end of {date}.',
+  'agent.AUTHENTICATED.next':
+    'Nothing more to do today. Tomorrow, open this page from your agent app and authenticate for the new day.',
+  'agent.BLOCKED.title': 'Daily KYC is blocked for today',
+  'agent.BLOCKED.text': {
+    one: 'The fingerprint was not accepted {n} time today, so no more tries are allowed today.',
+    other: 'The fingerprint was not accepted {n} times today, so no more tries are allowed today.',
+  },
+  'agent.BLOCKED.next':
+    'Try again after midnight (IST), from {when}. Before then, clean the scanner and check that the Aadhaar number is yours; if it keeps failing, call support with the reference.',
+  'agent.WAITING_ELIGIBILITY.title': 'Daily KYC is not open yet',
+  'agent.WAITING_ELIGIBILITY.text': 'Your eKYC is done. Eko allows your first Daily KYC from {when}.',
+  'agent.WAITING_ELIGIBILITY.next':
+    'Nothing to do until then. On that day, open this page from your agent app to authenticate.',
+  'agent.REKYC_REQUIRED.title': 'A new eKYC is needed',
+  'agent.REKYC_REQUIRED.text': 'The bank asks you to complete eKYC again before Daily KYC can be done.',
+  'agent.REKYC_REQUIRED.next':
+    'Start the new eKYC below: an OTP to your registered mobile, then your fingerprint. Daily KYC opens again a few days after it is completed.',
+
   'result.COMPLETED.title': 'eKYC completed',
   'result.COMPLETED.text': 'Agent {userCode} completed eKYC on {when}.',
   'result.COMPLETED.next':

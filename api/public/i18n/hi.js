@@ -136,6 +136,44 @@ export default {
   'rd.config': 'स्कैनर की RD सर्विस ने यह अनुरोध नहीं माना। RD सर्विस अपडेट करें या फिर से चालू करें, फिर दोबारा लें।',
   'rd.other': 'स्कैनर फिंगरप्रिंट नहीं ले सका। दोबारा लें; बार-बार ऐसा हो तो स्कैनर और RD सर्विस फिर से चालू करें।',
 
+  'footer.daily': 'आपका आधार नंबर और फिंगरप्रिंट सिर्फ़ आज के Daily KYC के लिए है। यह इस फ़ोन में नहीं रखा जाता।',
+
+  'daily.title': 'आज का Daily KYC करें',
+  'daily.lead': 'रोज़ का फिंगरप्रिंट (Daily KYC) होने पर ही आज कैश निकासी हो सकती है। अपना आधार नंबर लिखें और स्कैनर पर उंगली रखें।',
+  'daily.again': 'आज का Daily KYC फिर से करना है: कैश निकासी के समय बैंक ने फिर से माँगा है, या आपके खाते में बदलाव हुआ है।',
+  'daily.submit': 'Daily KYC पूरा करें',
+  'daily.attemptsLeft': { one: 'आज {n} मौका बचा है।', other: 'आज {n} मौके बचे हैं।' },
+  'daily.rejected': 'फिंगरप्रिंट मेल नहीं खाया। देखें कि आधार नंबर आपका ही है, उंगली और स्कैनर साफ़ करें, फिर दोबारा लें।',
+  'daily.code.EkoDetailsRejected':
+    'Eko ने जानकारी नहीं मानी। आधार नंबर देखकर दोबारा फिंगरप्रिंट लें; फिर से ऐसा हो तो रेफ़रेंस के साथ सपोर्ट को फ़ोन करें।',
+  'daily.code.EkoReauthRequired': 'बैंक नया फिंगरप्रिंट माँग रहा है। दोबारा लें।',
+  'daily.code.EkoRekycRequired': 'बैंक पहले फिर से eKYC करवाना चाहता है।',
+  'daily.code.REKYC_REQUIRED': 'बैंक पहले फिर से eKYC करवाना चाहता है।',
+  'daily.code.EKYC_NOT_COMPLETED': 'पहले अपना eKYC पूरा करें।',
+  'daily.code.NOT_YET_ELIGIBLE': 'Daily KYC अभी शुरू नहीं हुआ है। यह पेज बताता है कि कब से कर सकते हैं।',
+  'daily.code.DAILY_AUTH_BLOCKED': 'आज के सारे मौके खत्म हो गए। आधी रात (IST) के बाद फिर कोशिश करें।',
+  'quality.goodDaily': 'क्वालिटी अच्छी है। आज का Daily KYC पूरा करने के लिए भेजें।',
+
+  'agent.startEkyc': 'नया eKYC शुरू करें',
+  'agent.AUTHENTICATED.title': 'आज का Daily KYC हो गया',
+  'agent.AUTHENTICATED.text':
+    'आपका Daily KYC {time} पर मान लिया गया। आज आधी रात (IST) तक, यानी {date} खत्म होने तक, आप कैश निकासी कर सकते हैं।',
+  'agent.AUTHENTICATED.next': 'आज और कुछ नहीं करना है। कल एजेंट ऐप से यह पेज खोलकर नए दिन का Daily KYC करें।',
+  'agent.BLOCKED.title': 'आज के लिए Daily KYC बंद है',
+  'agent.BLOCKED.text': {
+    one: 'आज फिंगरप्रिंट {n} बार नहीं माना गया, इसलिए आज और कोशिश नहीं हो सकती।',
+    other: 'आज फिंगरप्रिंट {n} बार नहीं माना गया, इसलिए आज और कोशिश नहीं हो सकती।',
+  },
+  'agent.BLOCKED.next':
+    'आधी रात (IST) के बाद, {when} से, फिर कोशिश करें। तब तक स्कैनर साफ़ करें और देखें कि आधार नंबर आपका ही है; बार-बार ऐसा हो तो रेफ़रेंस के साथ सपोर्ट को फ़ोन करें।',
+  'agent.WAITING_ELIGIBILITY.title': 'Daily KYC अभी शुरू नहीं हुआ',
+  'agent.WAITING_ELIGIBILITY.text': 'आपका eKYC हो गया है। Eko {when} से आपका पहला Daily KYC करने देगा।',
+  'agent.WAITING_ELIGIBILITY.next': 'तब तक कुछ नहीं करना है। उस दिन एजेंट ऐप से यह पेज खोलकर Daily KYC करें।',
+  'agent.REKYC_REQUIRED.title': 'नया eKYC करना होगा',
+  'agent.REKYC_REQUIRED.text': 'Daily KYC से पहले बैंक आपसे फिर से eKYC करवाना चाहता है।',
+  'agent.REKYC_REQUIRED.next':
+    'नीचे से नया eKYC शुरू करें: रजिस्टर्ड मोबाइल पर OTP, फिर आपका फिंगरप्रिंट। eKYC पूरा होने के कुछ दिन बाद Daily KYC फिर शुरू होगा।',
+
   'result.COMPLETED.title': 'eKYC पूरा हो गया',
   'result.COMPLETED.text': 'एजेंट {userCode} का eKYC {when} को पूरा हुआ।',
   'result.COMPLETED.next':

@@ -17,4 +17,6 @@ export default {
   'otp.submit': 'OTP तपासा',
   'result.COMPLETED.title': 'eKYC पूर्ण झाले',
   restart: 'पुन्हा सुरू करा',
+  'daily.title': 'आजचे Daily KYC करा',
+  'agent.AUTHENTICATED.title': 'आजचे Daily KYC झाले',
 };
