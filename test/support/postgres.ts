@@ -14,6 +14,9 @@ export const PG_BIN = process.env.EKYC_TEST_PG_BIN ?? '/usr/lib/postgresql/15/bi
 export interface TestPostgres {
   /** postgres://ekyc_keys:…@127.0.0.1:<port>/ekyc_keys */
   url: string;
+  /** The cluster's Unix socket folder (local connections as `postgres` are trusted) and port. */
+  socketDir: string;
+  port: number;
   stop(): Promise<void>;
 }
 
@@ -99,6 +102,8 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   }
   return {
     url: `postgres://ekyc_keys:${password}@127.0.0.1:${port}/ekyc_keys`,
+    socketDir: dir,
+    port,
     async stop() {
       await asPostgres('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']).catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
