@@ -8,8 +8,8 @@ export type SealedKind = (typeof SEALED_KINDS)[number];
 
 /** Key ids: 16 random bytes, base64url (22 characters). */
 export const KEY_ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
-/** A sealed PidData of the largest accepted size (200,000 ASCII characters) with room to spare. */
-export const SEALED_MAX_LENGTH = 300_000;
+/** A sealed PidData of the largest accepted size (200,000 characters, up to 3 UTF-8 bytes each) with room to spare. */
+export const SEALED_MAX_LENGTH = 820_000;
 const CIPHERTEXT = /^[A-Za-z0-9_-]{40,}$/;
 
 /**

@@ -4,7 +4,6 @@
 // store holds nothing for the session. An unused PID is purged by the worker's sweeper; logs and the worker's
 // Prometheus metrics count what was destroyed and why. Real Temporal server, real simulator, real activities.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -35,6 +34,7 @@ import {
   waitForStage,
   newTaskQueue,
 } from './support.js';
+import { freePort } from '../../dev/ports.js';
 
 // Every key the payloads may be encrypted with: the current one (the fixtures' test key) and another.
 const codec = loadCodecConfig({ EKYC_CODEC_KEYS: `${TEST_CODEC_KEYS},${keyEntry('key-b')}` });
@@ -48,17 +48,6 @@ let sealer: Sealer;
 let keys: WorkerKeys;
 let ekyc: EkycClient;
 const cleanup: (() => Promise<unknown>)[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   logs = captureLogs('ekyc-worker', 'info');

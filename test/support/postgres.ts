@@ -3,10 +3,10 @@
 // when the Debian binaries are missing (.ci/run installs postgresql-15) or the cluster does not start.
 import { execFile } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from '../../dev/ports.js';
 
 const run = promisify(execFile);
 export const PG_BIN = process.env.EKYC_TEST_PG_BIN ?? '/usr/lib/postgresql/15/bin';
@@ -18,17 +18,6 @@ export interface TestPostgres {
   socketDir: string;
   port: number;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Runs a PostgreSQL binary as the postgres user (initdb refuses root). */
