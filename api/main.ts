@@ -5,11 +5,13 @@ import { EkycClient } from '../client/index.js';
 import {
   loadApiConfig,
   loadCodecConfig,
+  loadKeyStoreConfig,
   loadTemporalConfig,
   loadTracingConfig,
   type ApiConfig,
   type CodecConfig,
   type Env,
+  type KeyStoreConfig,
   type TemporalConfig,
 } from '../config/index.js';
 import { createLogger, type Logger } from '../observability/logger.js';
@@ -28,6 +30,8 @@ export interface StartApiOptions {
   api: ApiConfig;
   temporal: TemporalConfig;
   codec: CodecConfig;
+  /** Where the Aadhaar and PidData are sealed (keystore/); absent: nothing is sealed. */
+  keyStore?: KeyStoreConfig;
   logger: Logger;
   publicDir?: ApiOptions['publicDir'];
   /** OpenTelemetry, when switched on (the caller starts it and shuts it down). */
@@ -42,6 +46,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
     callTimeoutMs: options.api.temporalTimeoutMs,
     lazy: true,
     tracing: options.tracing,
+    keyStore: options.keyStore,
   });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'ekyc_api_' });
@@ -80,9 +85,10 @@ export async function runApiCommand(env: Env = process.env): Promise<void> {
   const api = loadApiConfig(env);
   const temporal = loadTemporalConfig(env);
   const codec = loadCodecConfig(env);
+  const keyStore = loadKeyStoreConfig(env);
   const logger = createLogger('api', env);
   const tracing = await startTracing(loadTracingConfig(env, 'ekyc-api'), { logger });
-  const running = await startApi({ api, temporal, codec, logger, tracing });
+  const running = await startApi({ api, temporal, codec, keyStore, logger, tracing });
   logger.info(
     { url: running.url, temporal: temporal.connection.address, namespace: temporal.namespace },
     'API listening',

@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 /** The modules the page may load, and nothing else of common/. */
-export const PAGE_MODULES = ['checks', 'verhoeff', 'domain', 'agent'] as const;
+export const PAGE_MODULES = ['checks', 'verhoeff', 'domain', 'agent', 'sealed'] as const;
 export type PageModule = (typeof PAGE_MODULES)[number];
 
 export const PAGE_MODULE_TYPE = 'text/javascript; charset=utf-8';

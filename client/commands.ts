@@ -7,6 +7,7 @@ import type { EkycInput, EkycPolicy, UpdateOutcome } from '../common/domain.js';
 import { validateBiometricArg, validateEkycInput, validateOtpArg, ValidationError } from '../common/validation.js';
 import {
   loadCodecConfig,
+  loadKeyStoreConfig,
   loadTemporalCallTimeoutMs,
   loadTemporalConfig,
   loadTracingConfig,
@@ -30,7 +31,8 @@ async function withClient<T>(use: (client: EkycClient) => Promise<T>, env: Env =
   // With tracing on, the command's Temporal calls are traced and carry their context to the workflow.
   const tracing = await startTracing(loadTracingConfig(env, 'ekyc-cli'));
   try {
-    const client = await EkycClient.connect({ temporal, codec, callTimeoutMs, tracing });
+    const keyStore = loadKeyStoreConfig(env);
+    const client = await EkycClient.connect({ temporal, codec, callTimeoutMs, tracing, keyStore });
     try {
       return await use(client);
     } finally {

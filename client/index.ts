@@ -28,7 +28,16 @@ import {
   validateOtpArg,
   ValidationError,
 } from '../common/validation.js';
-import type { CodecConfig, TemporalConfig } from '../config/index.js';
+import {
+  DEFAULT_PID_TTL_SECONDS,
+  type CodecConfig,
+  type KeyStoreConfig,
+  type TemporalConfig,
+} from '../config/index.js';
+import { durationToMs } from '../common/checks.js';
+import { resolvePolicy } from '../common/domain.js';
+import type { SealedKind } from '../common/sealed.js';
+import { openKeyStore, Sealer } from '../keystore/index.js';
 import {
   AGENT_CODE,
   agentWorkflowIdFor,
@@ -104,7 +113,19 @@ export interface EkycClientOptions {
   callTimeoutMs?: number;
   /** Closed by close(): set when this EkycClient opened the connection itself. */
   ownedConnection?: Connection;
+  /**
+   * Seals the Aadhaar number and PidData before they reach Temporal (README "Aadhaar and PID: crypto-shredding").
+   * Absent: they are sent as they are (encrypted by the codec only), as before sealing existed.
+   */
+  sealer?: Sealer;
+  /** EKYC_PID_TTL: how long a sealed PidData (and a Daily KYC's Aadhaar) stays openable unused. */
+  pidTtlMs?: number;
+  /** Closed by close(): set when this EkycClient opened the key store itself. */
+  ownsKeyStore?: boolean;
 }
+
+/** A session's sealed Aadhaar stays openable this long beyond the session's own timeout, should its end be missed. */
+export const AADHAAR_KEY_GRACE_MS = 3_600_000;
 
 export interface EkycConnectOptions {
   temporal: TemporalConfig;
@@ -114,6 +135,8 @@ export interface EkycConnectOptions {
   lazy?: boolean;
   /** OpenTelemetry: every call carries the active trace context to the workflow. Absent or null: no interceptor. */
   tracing?: Tracing | null;
+  /** The key store to seal with (opened here, closed by close()); absent: nothing is sealed. */
+  keyStore?: KeyStoreConfig;
 }
 
 function stageOf(description: WorkflowExecutionDescription): Stage | undefined {
@@ -126,12 +149,18 @@ export class EkycClient {
   readonly taskQueue: string;
   readonly callTimeoutMs: number;
   private readonly ownedConnection: Connection | undefined;
+  readonly sealer: Sealer | undefined;
+  private readonly pidTtlMs: number;
+  private readonly ownsKeyStore: boolean;
 
   constructor(options: EkycClientOptions) {
     this.client = options.client;
     this.taskQueue = options.taskQueue;
     this.callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     this.ownedConnection = options.ownedConnection;
+    this.sealer = options.sealer;
+    this.pidTtlMs = options.pidTtlMs ?? DEFAULT_PID_TTL_SECONDS * 1000;
+    this.ownsKeyStore = options.ownsKeyStore ?? false;
   }
 
   /** Connects to Temporal as configured, with the project's encrypting data converter. */
@@ -157,11 +186,23 @@ export class EkycClient {
       dataConverter: createDataConverter(options.codec),
       ...(options.tracing ? { interceptors: clientTracingInterceptors(options.tracing) } : {}),
     });
+    let sealer: Sealer | undefined;
+    if (options.keyStore) {
+      try {
+        sealer = new Sealer(await openKeyStore(options.keyStore));
+      } catch (err) {
+        await connection.close();
+        throw err;
+      }
+    }
     return new EkycClient({
       client,
       taskQueue: options.temporal.taskQueue,
       callTimeoutMs: options.callTimeoutMs,
       ownedConnection: connection,
+      sealer,
+      pidTtlMs: options.keyStore?.pidTtlMs,
+      ownsKeyStore: sealer !== undefined,
     });
   }
 
@@ -172,6 +213,19 @@ export class EkycClient {
   async startEkyc(input: EkycInput): Promise<StartResult> {
     const valid = validateEkycInput(input);
     const workflowId = workflowIdFor(valid.userCode);
+    // Sealed for as long as the session may run: its end (or the sweeper, should the end be missed) destroys the key.
+    const ttlMs = durationToMs(resolvePolicy(valid.policy).sessionTimeout) + AADHAAR_KEY_GRACE_MS;
+    const aadhaar = await this.seal('aadhaar', workflowId, valid.aadhaar, ttlMs);
+    // A resumed session keeps the Aadhaar it began with: this seal was not used.
+    const started = await this.destroyingUnused(
+      [aadhaar],
+      (result: StartResult) => result.resumed,
+      () => this.startSealed({ ...valid, aadhaar: aadhaar.value }, workflowId),
+    );
+    return started;
+  }
+
+  private async startSealed(valid: EkycInput, workflowId: string): Promise<StartResult> {
     return this.call(async () => {
       // One RPC on the common path: the start itself. Only when Temporal refuses it (a run is open, or the last
       // one completed) does a describe say which, and at what stage a running session stands.
@@ -231,9 +285,64 @@ export class EkycClient {
   async submitBiometric(userCode: string, pidData: string, options: StepOptions = {}): Promise<UpdateOutcome> {
     validateUserCode(userCode);
     const arg = validateBiometricArg({ pidData });
-    return this.update(userCode, options, (h, updateId) =>
-      h.executeUpdate(submitBiometricUpdate, { args: [arg], updateId }),
+    const sealed = await this.seal('pid', workflowIdFor(userCode), arg.pidData, this.pidTtlMs);
+    const submit = (value: string) =>
+      this.update(userCode, options, (h, updateId) =>
+        h.executeUpdate(submitBiometricUpdate, { args: [{ pidData: value }], updateId }),
+      );
+    // Answered (or refused): the workflow has destroyed the key already, or never took it in.
+    return this.destroyingUnused(
+      [sealed],
+      () => true,
+      async () => {
+        try {
+          return await submit(sealed.value);
+        } catch (err) {
+          // A session begun before sealing (its worker version pinned) knows no sealed PidData: it gets it as before.
+          if (sealed.sealed && err instanceof ValidationError && err.errors.some((e) => e.field === 'pidData')) {
+            return submit(arg.pidData);
+          }
+          throw err;
+        }
+      },
     );
+  }
+
+  /** The value sealed under a new key for `owner` (a workflow id), or as it is when this client seals nothing. */
+  private async seal(
+    kind: SealedKind,
+    owner: string,
+    plain: string,
+    ttlMs: number,
+  ): Promise<{ value: string; sealed: boolean }> {
+    if (!this.sealer) return { value: plain, sealed: false };
+    return { value: await this.sealer.seal(kind, owner, plain, ttlMs), sealed: true };
+  }
+
+  /**
+   * Runs `use`; destroys the keys of `sealed` when its result says they were not (or are no longer) needed, or when it
+   * failed for a reason that proves the workflow never took them (not when the step may still be running).
+   */
+  private async destroyingUnused<T>(
+    sealed: { value: string; sealed: boolean }[],
+    unused: (result: T) => boolean,
+    use: () => Promise<T>,
+  ): Promise<T> {
+    const destroy = async () => {
+      if (!this.sealer) return;
+      const values = sealed.filter((s) => s.sealed).map((s) => s.value);
+      await this.sealer.shred('aadhaar', values);
+      await this.sealer.shred('pid', values);
+    };
+    let result: T;
+    try {
+      result = await use();
+    } catch (err) {
+      if (!(err instanceof TemporalUnavailableError || err instanceof EkycStepPendingError)) await destroy();
+      throw err;
+    }
+    if (unused(result)) await destroy();
+    return result;
   }
 
   /** The session's state (no PII). */
@@ -284,10 +393,27 @@ export class EkycClient {
    */
   async submitDailyAuth(userCode: string, arg: DailyAuthArg, options: StepOptions = {}): Promise<DailyAuthOutcome> {
     validateUserCode(userCode);
-    const valid = checkedDailyAuthArg(arg);
+    const plain = checkedDailyAuthArg(arg);
     const updateId = options.updateId ?? randomUUID();
     if (!UPDATE_ID.test(updateId)) throw new ValidationError([{ field: 'updateId', rule: UPDATE_ID_RULE }]);
     const workflowId = agentWorkflowIdFor(userCode);
+    // Both are sealed for this one call: Eko's answer (or the outcome here, or the sweeper) destroys their keys.
+    const aadhaar = await this.seal('aadhaar', workflowId, plain.aadhaar, this.pidTtlMs);
+    const pidData = await this.seal('pid', workflowId, plain.pidData, this.pidTtlMs);
+    const valid = { ...plain, aadhaar: aadhaar.value, pidData: pidData.value };
+    return this.destroyingUnused(
+      [aadhaar, pidData],
+      () => true,
+      () => this.dailyAuthUpdate(userCode, workflowId, valid, updateId),
+    );
+  }
+
+  private async dailyAuthUpdate(
+    userCode: string,
+    workflowId: string,
+    valid: DailyAuthArg,
+    updateId: string,
+  ): Promise<DailyAuthOutcome> {
     try {
       return await this.call(async () => {
         try {
@@ -359,6 +485,7 @@ export class EkycClient {
 
   async close(): Promise<void> {
     await this.ownedConnection?.close();
+    if (this.ownsKeyStore) await this.sealer?.store.close();
   }
 
   /**

@@ -10,6 +10,7 @@
 import { verhoeffValid } from './verhoeff.js';
 import type { BiometricArg, EkycInput, OtpArg } from './domain.js';
 import { INVALIDATION_REASONS, type DailyAuthArg, type EkycCompletedArg, type InvalidateArg } from './agent.js';
+import { isSealed, type SealedKind } from './sealed.js';
 
 export interface FieldError {
   field: string;
@@ -196,6 +197,18 @@ const POLICY_CHECKS: Record<string, Check> = {
   ),
 };
 
+/**
+ * Where a value may come sealed (common/sealed.ts): in the workflows only, which take what a client sealed after
+ * checking it. Clients and the API always check the plain value.
+ */
+export interface CheckOptions {
+  sealed?: boolean;
+}
+const sealedOr =
+  (kind: SealedKind, check: Check, options: CheckOptions | undefined): Check =>
+  (v) =>
+    options?.sealed && isSealed(v, kind) ? null : check(v);
+
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function checkObject(value: unknown, checks: Record<string, Check>, optional: boolean, prefix = ''): FieldError[] {
@@ -221,8 +234,9 @@ function unknownKeys(value: Record<string, unknown>, known: string[], prefix = '
 }
 
 /** The field errors of a workflow input (empty when valid). */
-export function checkEkycInput(value: unknown): FieldError[] {
-  const errors = checkObject(value, FIELD_CHECKS, false);
+export function checkEkycInput(value: unknown, options?: CheckOptions): FieldError[] {
+  const checks = { ...FIELD_CHECKS, aadhaar: sealedOr('aadhaar', FIELD_CHECKS.aadhaar, options) };
+  const errors = checkObject(value, checks, false);
   if (!isRecord(value)) return errors;
   if (value.policy !== undefined) {
     errors.push(...checkObject(value.policy, POLICY_CHECKS, true, 'policy'));
@@ -245,8 +259,8 @@ const PID_CHECK = text(
   [pidCaptureOk, RULES.pidCaptureFailed],
 );
 
-export function checkBiometricArg(value: unknown): FieldError[] {
-  return checkObject(value, { pidData: PID_CHECK }, false);
+export function checkBiometricArg(value: unknown, options?: CheckOptions): FieldError[] {
+  return checkObject(value, { pidData: sealedOr('pid', PID_CHECK, options) }, false);
 }
 
 export const AGENT_RULES = {
@@ -255,9 +269,10 @@ export const AGENT_RULES = {
 } as const;
 
 /** submitDailyAuth: Aadhaar and PidData required; latlong, customerId and bankCode optional (the eKYC's). */
-export function checkDailyAuthArg(value: unknown): FieldError[] {
-  const { aadhaar, customerId, latlong, bankCode } = FIELD_CHECKS;
-  const errors = checkObject(value, { aadhaar, pidData: PID_CHECK }, false);
+export function checkDailyAuthArg(value: unknown, options?: CheckOptions): FieldError[] {
+  const { customerId, latlong, bankCode } = FIELD_CHECKS;
+  const aadhaar = sealedOr('aadhaar', FIELD_CHECKS.aadhaar, options);
+  const errors = checkObject(value, { aadhaar, pidData: sealedOr('pid', PID_CHECK, options) }, false);
   if (!isRecord(value)) return errors;
   errors.push(...checkObject(value, { latlong, customerId, bankCode }, true));
   errors.push(...unknownKeys(value, ['aadhaar', 'pidData', 'latlong', 'customerId', 'bankCode']));
@@ -287,10 +302,11 @@ function orThrow<T>(errors: FieldError[], value: unknown): T {
 }
 
 /** The workflow's checks: the same verdicts as common/validation.ts, without zod. */
-export const checkedEkycInput = (v: unknown) => orThrow<EkycInput>(checkEkycInput(v), v);
+export const checkedEkycInput = (v: unknown, options?: CheckOptions) =>
+  orThrow<EkycInput>(checkEkycInput(v, options), v);
 export const checkedOtpArg = (v: unknown) => orThrow<OtpArg>(checkOtpArg(v), { otp: (v as OtpArg)?.otp });
-export const checkedDailyAuthArg = (v: unknown) => {
-  orThrow(checkDailyAuthArg(v), v);
+export const checkedDailyAuthArg = (v: unknown, options?: CheckOptions) => {
+  orThrow(checkDailyAuthArg(v, options), v);
   const a = v as DailyAuthArg;
   // Only the known fields travel on; each optional one only when given.
   return {
@@ -313,5 +329,5 @@ export const checkedEkycCompletedArg = (v: unknown) => {
 };
 export const checkedInvalidateArg = (v: unknown) =>
   orThrow<InvalidateArg>(checkInvalidateArg(v), { reason: (v as InvalidateArg)?.reason });
-export const checkedBiometricArg = (v: unknown) =>
-  orThrow<BiometricArg>(checkBiometricArg(v), { pidData: (v as BiometricArg)?.pidData });
+export const checkedBiometricArg = (v: unknown, options?: CheckOptions) =>
+  orThrow<BiometricArg>(checkBiometricArg(v, options), { pidData: (v as BiometricArg)?.pidData });

@@ -624,3 +624,28 @@ export function loadDailyAuthPolicy(env: Env): { eligibleAfter: string; maxAttem
   const maxAttempts = read(env, 'EKYC_DAILY_AUTH_MAX_ATTEMPTS', intIn(1, 10, 3));
   return { eligibleAfter: `${eligibleAfterSeconds}s`, maxAttempts };
 }
+
+/** Where the one-time keys of sealed Aadhaar numbers and PidData live (keystore/), and how long an unused PID lives. */
+export interface KeyStoreConfig {
+  /** PostgreSQL connection URL; null: the embedded store under `dataDir`. */
+  url: string | null;
+  dataDir: string;
+  /** An unused PidData (and a Daily KYC's Aadhaar) is destroyed this long after it was sealed. */
+  pidTtlMs: number;
+}
+
+export const DEFAULT_PID_TTL_SECONDS = 600;
+
+export function loadKeyStoreConfig(env: Env): KeyStoreConfig {
+  const url = read(
+    env,
+    'EKYC_KEY_STORE_URL',
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\/\S+$/, { error: 'must be a postgres:// or postgresql:// URL' })
+      .optional(),
+  );
+  const dataDir = read(env, 'EKYC_DATA_DIR', orDefault(z.string().min(1), '.data'));
+  const pidTtlSeconds = read(env, 'EKYC_PID_TTL', durationIn(60, 3600, DEFAULT_PID_TTL_SECONDS));
+  return { url: url ?? null, dataDir, pidTtlMs: pidTtlSeconds * 1000 };
+}

@@ -368,12 +368,28 @@ export const VARIABLES: VariableDoc[] = [
     default: '`1`',
     usedBy: TRACED,
   },
+  // Crypto-shredding of Aadhaar and PID (keystore/)
+  {
+    name: 'EKYC_KEY_STORE_URL',
+    meaning:
+      'PostgreSQL URL of the key store holding the one-time keys of sealed Aadhaar numbers and PidData (its schema is migrated on start); unset: the embedded store under `EKYC_DATA_DIR` (one machine only)',
+    default: 'embedded (`EKYC_DATA_DIR/keys`)',
+    usedBy: ['worker', 'api', 'cli', 'compose'],
+  },
+  {
+    name: 'EKYC_PID_TTL',
+    meaning:
+      "how long a sealed PidData (and a Daily KYC request's Aadhaar) stays openable if never used; the worker purges it within 30s after (1m–1h, longer than the policy's `ekoStepTimeout`)",
+    default: '`10m`',
+    usedBy: ['worker', 'api', 'cli'],
+  },
   // Local stack and deployment
   {
     name: 'EKYC_DATA_DIR',
-    meaning: '`ekyc dev`: data folder (Temporal SQLite, dev codec key, dev token key)',
+    meaning:
+      'data folder: `ekyc dev` keeps Temporal SQLite, the dev codec and token keys there; without `EKYC_KEY_STORE_URL`, worker, API and CLI share the embedded key store in its `keys/` (one 0600 file per key)',
     default: '`.data`',
-    usedBy: ['dev'],
+    usedBy: ['worker', 'api', 'cli', 'dev'],
   },
   {
     name: 'EKYC_TEMPORAL_UI_PORT',

@@ -25,6 +25,7 @@ import {
   loadEkoConfig,
   loadOtpSendCaps,
   loadDailyAuthPolicy,
+  loadKeyStoreConfig,
   loadTemporalConfig,
   loadTracingConfig,
   loadWorkerMetricsPort,
@@ -38,6 +39,7 @@ import { startSimulators } from '../sim/main.js';
 import { installRuntime } from '../worker/runtime.js';
 import { makeCurrent, resolveDeploymentVersion } from '../worker/deployment.js';
 import { createEkycWorker } from '../worker/worker.js';
+import { openWorkerKeys } from '../worker/seal-keys.js';
 import { startDevServer } from './temporal-server.js';
 import { z } from 'zod';
 
@@ -199,6 +201,10 @@ export async function startDevStack(
     if (tracing) stops.unshift({ name: 'tracing', stop: () => tracing.shutdown() });
     // A Runtime that exists already (the stack embedded in a test process) is kept.
     installRuntime({ logger: logger.child({ component: 'worker' }), metricsPort, metricsHost: '127.0.0.1' });
+    // The worker and the API of this stack share the embedded key store under the data folder (or EKYC_KEY_STORE_URL).
+    const keyStore = { ...loadKeyStoreConfig(devEnv), dataDir };
+    const keys = await openWorkerKeys(keyStore, logger.child({ component: 'keys' }));
+    stops.push({ name: 'key-store', stop: () => keys.close() });
     const connection = await NativeConnection.connect(temporalConfig.connection);
     stops.push({ name: 'worker-connection', stop: () => connection.close() });
     const worker: Worker = await createEkycWorker({
@@ -210,6 +216,7 @@ export async function startDevStack(
         logger: logger.child({ component: 'activities' }),
         otpSends: loadOtpSendCaps(devEnv),
         agentPolicy: loadDailyAuthPolicy(devEnv),
+        sealer: keys.sealer,
       }),
       dataConverter: createDataConverter(codecConfig),
       identity: `ekyc-dev-${process.pid}`,
@@ -237,6 +244,7 @@ export async function startDevStack(
       api: loadApiConfig({ ...devEnv, EKYC_API_HOST: devEnv.EKYC_API_HOST ?? '127.0.0.1' }),
       temporal: temporalConfig,
       codec: codecConfig,
+      keyStore,
       logger: logger.child({ component: 'api' }),
       tracing,
     });

@@ -7,6 +7,7 @@ import { createDataConverter } from '../codec/data-converter.js';
 import {
   loadCodecConfig,
   loadEkoConfig,
+  loadKeyStoreConfig,
   loadTemporalConfig,
   loadTracingConfig,
   loadOtpSendCaps,
@@ -24,6 +25,7 @@ import { installRuntime } from './runtime.js';
 import { makeCurrent, resolveDeploymentVersion } from './deployment.js';
 import { checkSearchAttributes } from './search-attributes.js';
 import { createEkycWorker } from './worker.js';
+import { openWorkerKeys } from './seal-keys.js';
 
 export async function runWorkerCommand(env: Env = process.env): Promise<void> {
   const temporal = loadTemporalConfig(env);
@@ -36,11 +38,17 @@ export async function runWorkerCommand(env: Env = process.env): Promise<void> {
   const workflowThreads = loadWorkerWorkflowThreads(env);
   const tracingConfig = loadTracingConfig(env, 'ekyc-worker');
   const deploymentVersion = resolveDeploymentVersion(loadWorkerVersioning(env));
+  const keyStore = loadKeyStoreConfig(env);
   const logger = createLogger('ekyc-worker', env);
 
   installRuntime({ logger, metricsPort, metricsHost: '0.0.0.0', shutdownSignals: ['SIGINT', 'SIGTERM'] });
   const tracing = await startTracing(tracingConfig, { logger });
-  const connection = await NativeConnection.connect(temporal.connection);
+  // Opened (and its schema migrated) before any task is taken: a worker that cannot open sealed values takes none.
+  const keys = await openWorkerKeys(keyStore, logger);
+  const connection = await NativeConnection.connect(temporal.connection).catch(async (err: Error) => {
+    await keys.close();
+    throw err;
+  });
   try {
     await checkSearchAttributes(connection, temporal.namespace, (message) => logger.warn(message));
     const identity = `ekyc-worker-${process.pid}@${hostname()}`;
@@ -49,7 +57,7 @@ export async function runWorkerCommand(env: Env = process.env): Promise<void> {
       namespace: temporal.namespace,
       taskQueue: temporal.taskQueue,
       identity,
-      activities: createActivities({ eko, logger, otpSends, agentPolicy }),
+      activities: createActivities({ eko, logger, otpSends, agentPolicy, sealer: keys.sealer }),
       dataConverter: createDataConverter(codec),
       // An Eko call in flight at shutdown may finish (its own timeout plus a margin) rather than be retried.
       shutdownGraceTime: eko.timeoutMs + 5_000,
@@ -69,6 +77,7 @@ export async function runWorkerCommand(env: Env = process.env): Promise<void> {
         cacheSize: worker.options.maxCachedWorkflows,
         workflowThreads: worker.options.workflowThreadPoolSize,
         deployment: deploymentVersion,
+        keyStore: keys.sealer.store.backend,
       },
     });
     // Resolves once a shutdown signal has drained the worker.
@@ -97,6 +106,7 @@ export async function runWorkerCommand(env: Env = process.env): Promise<void> {
     logger.info({ identity }, 'worker stopped');
   } finally {
     await connection.close();
+    await keys.close();
     // The last spans (the drained activities', the workflows' that ended) are exported before the process goes.
     await tracing?.shutdown();
     logger.flush();

@@ -399,7 +399,7 @@ class AgentLifecycle {
       async (arg) => {
         const updateId = this.nextUpdateId++;
         // Only what the call needs is queued; the request is dropped once answered.
-        this.queue.push({ updateId, arg: checkedDailyAuthArg(arg) });
+        this.queue.push({ updateId, arg: checkedDailyAuthArg(arg, { sealed: true }) });
         await condition(() => this.outcomes.has(updateId));
         const outcome = this.outcomes.get(updateId)!;
         this.outcomes.delete(updateId);
@@ -443,7 +443,8 @@ class AgentLifecycle {
       });
     }
     try {
-      checkedDailyAuthArg(arg);
+      // Sealed by the client (common/sealed.ts), which checked the plain values first.
+      checkedDailyAuthArg(arg, { sealed: true });
     } catch (err) {
       const errors = err instanceof ValidationError ? err.errors : [{ field: '(argument)', rule: 'is malformed' }];
       throw ApplicationFailure.create({

@@ -12,6 +12,7 @@ import {
   metricMeter,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   setWorkflowOptions,
@@ -40,6 +41,7 @@ import {
 } from '../common/checks.js';
 import { resolvePolicy } from '../common/domain.js';
 import { isUnencryptedMarker, UNENCRYPTED_REASON } from '../common/unencrypted.js';
+import { sealedKeyId, type DestroyReason, type SealKeyActivities } from '../common/sealed.js';
 import { noteUnencrypted, UNENCRYPTED_RULE } from './unencrypted.js';
 import type { AgentActivities } from '../common/agent.js';
 import { clientRefIdFor, ekoCalls, type EkoCalls } from './eko-calls.js';
@@ -72,6 +74,19 @@ type Refusal = Omit<UpdateOutcome, 'accepted' | 'stage'> & { code: string; reaso
 export const OTP_SEND_QUOTA_PATCH = 'otp-send-quota';
 /** patched() id of telling the agent's fingpayAgent lifecycle of a completed eKYC (older sessions replay without). */
 export const AGENT_LIFECYCLE_PATCH = 'agent-lifecycle-notify';
+/** patched() id of destroying the keys of a sealed Aadhaar and PidData (common/sealed.ts) when they are done with. */
+export const SEAL_KEYS_PATCH = 'destroy-seal-keys';
+/** The workflow checks a client's sealed values by their shape: the client checked the plain ones before sealing. */
+const SEALED = { sealed: true } as const;
+
+// A local activity: a few milliseconds against the key store, one marker in history. Retried for 10 minutes; after
+// that the worker's sweeper destroys the keys at their expiry (docs/SECURITY.md).
+const { destroySealKeys } = proxyLocalActivities<SealKeyActivities>({
+  summary: 'Destroy seal keys',
+  startToCloseTimeout: '10s',
+  scheduleToCloseTimeout: '10m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
 
 /**
  * Telling the lifecycle must not be lost, but must not hold a completed session for ever either: retried for a day,
@@ -114,7 +129,7 @@ export async function fingpayEkyc(input: EkycInput): Promise<EkycResult> {
   }
   let valid: EkycInput;
   try {
-    valid = validateEkycInput(input);
+    valid = validateEkycInput(input, SEALED);
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
     // Names the fields and rules, never the values.
@@ -152,6 +167,8 @@ class EkycSession {
   private readonly calls: Record<EkycStep, number> = { sendOtp: 0, verifyOtp: 0, biometric: 0 };
   private readonly eko: EkoCalls;
   private readonly quota: OtpQuotaActivities;
+  /** Keys of the sealed PidData this session has received (each is in history) and not yet had destroyed. */
+  private readonly sealedPids = new Set<string>();
 
   constructor(
     private readonly input: EkycInput,
@@ -181,9 +198,14 @@ class EkycSession {
       // Cancelled through Temporal itself (e.g. the UI's Cancel): the same end as the cancel signal, but the run
       // is reported as Canceled.
       this.finish('CANCELLED', { code: END_CODE.cancelled, message: 'cancelled through Temporal' });
-      await CancellationScope.nonCancellable(() => this.drain());
+      await CancellationScope.nonCancellable(async () => {
+        await this.destroySealed(this.sessionKeys(), 'session_ended');
+        await this.drain();
+      });
       throw err;
     }
+    // The session has ended: its Aadhaar (and any PidData not yet destroyed) can never be opened again.
+    await this.destroySealed(this.sessionKeys(), 'session_ended');
     // Sessions completed before the agent lifecycle existed replay without telling it.
     if (this.stage === 'COMPLETED' && patched(AGENT_LIFECYCLE_PATCH)) await this.notifyAgent();
     await this.drain();
@@ -467,6 +489,9 @@ class EkycSession {
       this.lastError = result.error;
       this.transition('AWAITING_BIOMETRIC');
     }
+    // Answered or given up: this PidData is never sent again (a session that ended destroys it with its Aadhaar).
+    const pidKey = sealedKeyId(pidData, 'pid');
+    if (pidKey && !isFinalStage(this.stage)) await this.destroySealed([pidKey], 'step_ended');
     return this.reject(request, {
       code: result.error.code,
       reason: result.error.message,
@@ -484,6 +509,32 @@ class EkycSession {
       latlong,
       clientRefId: clientRefIdFor(userCode, step, workflowInfo().runId, this.calls[step]),
     };
+  }
+
+  // ---- sealed values (crypto-shredding) ---------------------------------------------------------------------
+
+  /** The keys this session still holds: its Aadhaar's and those of every PidData it received. */
+  private sessionKeys(): string[] {
+    const aadhaarKey = sealedKeyId(this.input.aadhaar, 'aadhaar');
+    return [...(aadhaarKey ? [aadhaarKey] : []), ...this.sealedPids];
+  }
+
+  private notePid(arg: unknown): void {
+    const key = sealedKeyId((arg as { pidData?: unknown } | null | undefined)?.pidData, 'pid');
+    if (key) this.sealedPids.add(key);
+  }
+
+  /** Destroys keys through the local activity; a failure is logged (the sweeper destroys them at their expiry). */
+  private async destroySealed(keyIds: string[], reason: DestroyReason): Promise<void> {
+    // Sessions with nothing sealed (all begun before sealing) never reach patched(), so their histories replay as they are.
+    if (keyIds.length === 0 || !patched(SEAL_KEYS_PATCH)) return;
+    try {
+      await destroySealKeys({ keyIds, reason });
+      for (const key of keyIds) this.sealedPids.delete(key);
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      log.error('the seal keys could not be destroyed; the sweeper destroys them at their expiry', { reason });
+    }
   }
 
   // ---- stages and what ops see ------------------------------------------------------------------------------
@@ -550,9 +601,10 @@ class EkycSession {
     setHandler(otpSignal, (arg) => this.onSignal('otp', 'AWAITING_OTP', arg, () => validateOtpArg(arg)));
     // Its argument is never used, so a plain one is harmless.
     setHandler(resendOtpSignal, () => this.onSignal('resend', 'AWAITING_OTP', undefined, () => ({})));
-    setHandler(biometricSignal, (arg) =>
-      this.onSignal('biometric', 'AWAITING_BIOMETRIC', arg, () => validateBiometricArg(arg)),
-    );
+    setHandler(biometricSignal, (arg) => {
+      this.notePid(arg);
+      this.onSignal('biometric', 'AWAITING_BIOMETRIC', arg, () => validateBiometricArg(arg, SEALED));
+    });
     setHandler(cancelSignal, (arg) => this.onCancel(arg));
 
     setHandler(submitOtpUpdate, (arg) => this.request({ kind: 'otp', otp: arg.otp }), {
@@ -562,9 +614,17 @@ class EkycSession {
       // The argument is always `{}` and never used, so a plain one is harmless: only the stage is checked.
       validator: (_arg) => this.validate('requestOtpResend', 'AWAITING_OTP', undefined, () => undefined),
     });
-    setHandler(submitBiometricUpdate, (arg) => this.request({ kind: 'biometric', pidData: arg.pidData }), {
-      validator: (arg) => this.validate('submitBiometric', 'AWAITING_BIOMETRIC', arg, () => validateBiometricArg(arg)),
-    });
+    setHandler(
+      submitBiometricUpdate,
+      (arg) => {
+        this.notePid(arg);
+        return this.request({ kind: 'biometric', pidData: arg.pidData });
+      },
+      {
+        validator: (arg) =>
+          this.validate('submitBiometric', 'AWAITING_BIOMETRIC', arg, () => validateBiometricArg(arg, SEALED)),
+      },
+    );
   }
 
   /** Update validator: throwing here rejects the update before anything is written to history. */

@@ -1,5 +1,8 @@
 // The client library's test harness: the real Temporal dev server (globalSetup), the Eko simulator, an in-process
 // worker on a task queue of its own (the workflow tests' harness), and an EkycClient connected like a backend's.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inject } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { EkycClient } from '../../client/index.js';
@@ -7,11 +10,19 @@ import type { EkycInput, EkycPolicy, EkycStatus, Stage } from '../../common/doma
 import { isFinalStage } from '../../common/domain.js';
 import { loadCodecConfig, type TemporalConfig } from '../../config/index.js';
 import type { EkoSimulator } from '../../sim/eko-sim.js';
+import { openKeyStore, Sealer } from '../../keystore/index.js';
 import { ekoConfigFor, ekycInput, newAgent, startSim, type Agent } from '../sim/eko-fixtures.js';
 import { startWorker, TEST_CODEC_KEYS } from '../workflows/harness.js';
 
 export { TEST_CODEC_KEYS };
 export const testCodecConfig = () => loadCodecConfig({ EKYC_CODEC_KEYS: TEST_CODEC_KEYS });
+
+/**
+ * The embedded key store the harness's worker, its EkycClient and the CLI and API processes it starts all share (as
+ * the processes of one machine do): the CLI and the API seal the Aadhaar and PidData, the worker opens them.
+ */
+export const HARNESS_DATA_DIR = mkdtempSync(join(tmpdir(), 'ekyc-client-keys-'));
+export const harnessKeyStore = { url: null, dataDir: HARNESS_DATA_DIR, pidTtlMs: 600_000 };
 
 export function temporalConfig(taskQueue: string): TemporalConfig {
   return {
@@ -28,6 +39,7 @@ export function processEnv(taskQueue: string): Record<string, string> {
     TEMPORAL_NAMESPACE: inject('temporalNamespace'),
     EKYC_TASK_QUEUE: taskQueue,
     EKYC_CODEC_KEYS: TEST_CODEC_KEYS,
+    EKYC_DATA_DIR: HARNESS_DATA_DIR,
     EKYC_LOG_LEVEL: 'silent',
   };
 }
@@ -46,11 +58,15 @@ export interface ClientHarness {
 
 export async function startClientHarness(): Promise<ClientHarness> {
   const sim = await startSim();
-  const worker = await startWorker(createActivities({ eko: ekoConfigFor(sim, { timeoutMs: 3_000 }) }));
+  const store = await openKeyStore(harnessKeyStore);
+  const worker = await startWorker(
+    createActivities({ eko: ekoConfigFor(sim, { timeoutMs: 3_000 }), sealer: new Sealer(store) }),
+  );
   const ekyc = await EkycClient.connect({
     temporal: temporalConfig(worker.taskQueue),
     codec: testCodecConfig(),
     callTimeoutMs: 30_000,
+    keyStore: harnessKeyStore,
   });
   const waitFor = async (userCode: string, predicate: (s: EkycStatus) => boolean, what = 'the expected status') => {
     const deadline = Date.now() + 45_000;
@@ -78,6 +94,7 @@ export async function startClientHarness(): Promise<ClientHarness> {
     async close() {
       await ekyc.close();
       await worker.stop();
+      await store.close();
       await sim.stop();
     },
   };

@@ -88,11 +88,12 @@ const readBy = (reader: Reader) =>
 const ALL_VARIABLES = [...VARIABLE_NAMES];
 
 describe('docker-compose.yml', () => {
-  it('defines Temporal on PostgreSQL with schema setup, namespace init and the UI, plus our three services', () => {
+  it('defines Temporal on PostgreSQL with schema setup, namespace init and the UI, plus the key store database and our three services', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
       [
         'api',
         'codec-server',
+        'keystore-init',
         'postgresql',
         'temporal',
         'temporal-init',
@@ -218,7 +219,8 @@ describe('docker-compose.yml', () => {
       TEMPORAL_API_KEY: ['api', 'worker'],
       TEMPORAL_TLS_CLIENT_KEY_PATH: ['api', 'worker'],
       OTEL_EXPORTER_OTLP_HEADERS: ['api', 'worker'],
-      POSTGRES_PASSWORD: ['postgresql', 'temporal', 'temporal-schema'],
+      POSTGRES_PASSWORD: ['keystore-init', 'postgresql', 'temporal', 'temporal-schema'],
+      EKYC_KEY_STORE_URL: ['api', 'keystore-init', 'worker'],
     };
     expect(Object.fromEntries(Object.keys(expected).map((v) => [v, holders(v)]))).toEqual(expected);
   });
@@ -229,6 +231,8 @@ describe('docker-compose.yml', () => {
       'temporal-schema': ['POSTGRES_PASSWORD'],
       temporal: ['POSTGRES_PASSWORD'],
       'temporal-init': ['TEMPORAL_NAMESPACE'],
+      // Creates the key store's role with the password in the URL the worker and the API use.
+      'keystore-init': ['POSTGRES_PASSWORD', 'EKYC_KEY_STORE_URL'],
       'temporal-ui': ['EKYC_CODEC_PUBLIC_URL'],
     };
     for (const [name, service] of Object.entries(compose.services)) {

@@ -376,6 +376,7 @@ describe('the traced workflow code', () => {
             submitDailyKyc: unused,
             reserveOtpSend: unused,
             notifyAgentOfEkyc: unused,
+            destroySealKeys: unused,
           },
           dataConverter: testDataConverter(),
           workflowBundle: { code: plainCode },

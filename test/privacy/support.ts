@@ -10,7 +10,7 @@ import type { DataConverter, Payload } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { temporal } from '@temporalio/proto';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities/index.js';
+import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import { EkycClient } from '../../client/index.js';
 import { findTemporalCli } from '../../dev/temporal-server.js';
 import { isFinalStage, type EkycStatus, type Stage } from '../../common/domain.js';
@@ -60,13 +60,14 @@ export async function startWorker(
   dataConverter: DataConverter,
   log: LogCapture,
   server: TemporalServer = defaultServer(),
+  deps: Partial<ActivityDeps> = {},
 ): Promise<WorkerRun> {
   const connection = await NativeConnection.connect({ address: server.address });
   const worker = await createEkycWorker({
     connection,
     namespace: server.namespace,
     taskQueue,
-    activities: createActivities({ eko: ekoConfigFor(sim, { timeoutMs: 5_000 }), logger: log.logger }),
+    activities: createActivities({ eko: ekoConfigFor(sim, { timeoutMs: 5_000 }), logger: log.logger, ...deps }),
     dataConverter,
     workflowBundle: { code: await workflowCode() },
     shutdownGraceTime: '2s',

@@ -3,6 +3,9 @@
 // settings are what its codec dialog stores in localStorage; the token travels as the codec server's session
 // cookie, sent by the UI's "Include cross-origin credentials" setting (the dev server UI has no login of its own,
 // so it has no access token to pass).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Request } from 'playwright-core';
 import { launchBrowser } from '../page/support/browser.js';
@@ -14,6 +17,7 @@ import { AesGcmPayloadCodec } from '../../codec/payload-codec.js';
 import { buildCodecServer } from '../../codec/server.js';
 import { freePort } from '../../dev/ports.js';
 import { startDevServer, type DevServer } from '../../dev/temporal-server.js';
+import { openKeyStore, Sealer } from '../../keystore/index.js';
 import { LATLONG, ekycInput, newAgent } from '../sim/eko-fixtures.js';
 import { captureLogs, codecConfig, createTestIssuer, keyEntry, type TestIssuer } from '../codec/helpers.js';
 import {
@@ -36,6 +40,8 @@ let issuer: TestIssuer;
 let browser: Browser;
 let workflowPath: string;
 let secrets: { aadhaar: string; mobile: string; latlong: string; pidMarker: string };
+/** What ops must still see: the Eko references of the session's steps. */
+let references: string[];
 const codecLogs = captureLogs('codec-server', 'info');
 
 beforeAll(async () => {
@@ -63,11 +69,19 @@ beforeAll(async () => {
   const server = { address: temporalUi.address, namespace: temporalUi.namespace };
   const taskQueue = newTaskQueue();
   const dataConverter = createDataConverter(codecConfigA);
-  const worker = await startWorker(sim, taskQueue, dataConverter, logs, server);
+  // Sealed as the API and the CLI seal (crypto-shredding): the worker and the client share one embedded key store.
+  const dataDir = mkdtempSync(join(tmpdir(), 'ekyc-ui-keys-'));
+  const store = await openKeyStore({ url: null, dataDir });
+  cleanup.push(async () => {
+    await store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  const sealer = new Sealer(store);
+  const worker = await startWorker(sim, taskQueue, dataConverter, logs, server, { sealer });
   cleanup.push(() => worker.stop());
   const { client, close } = await connectClient(dataConverter, server);
   cleanup.push(close);
-  const ekyc = new EkycClient({ client, taskQueue, callTimeoutMs: 30_000 });
+  const ekyc = new EkycClient({ client, taskQueue, callTimeoutMs: 30_000, sealer });
   const agent = newAgent(sim);
   const { pid, marker } = markedPidData();
   const started = await ekyc.startEkyc(ekycInput(agent));
@@ -78,6 +92,10 @@ beforeAll(async () => {
   // The run closes once it has told the agent's lifecycle (workflows/ekyc.ts): visit the closed run, as before.
   await client.workflow.getHandle(workflowIdFor(agent.userCode), started.runId).result();
   secrets = { aadhaar: agent.aadhaar, mobile: agent.customerId, latlong: LATLONG, pidMarker: marker };
+  const status = await ekyc.status(agent.userCode);
+  // The history page's compact view cuts long lines: a reference_tid shows by its start.
+  references = [status.otpRefId, status.referenceTid?.slice(0, 16)].filter((r): r is string => Boolean(r));
+  expect(references.length).toBeGreaterThan(0);
   workflowPath = `/namespaces/${temporalUi.namespace}/workflows/${workflowIdFor(agent.userCode)}/${started.runId}/history`;
 
   browser = await launchBrowser();
@@ -165,13 +183,22 @@ async function waitUntil(predicate: () => boolean, timeoutMs: number) {
 const visible = (text: string) => Object.fromEntries(Object.entries(secrets).map(([k, v]) => [k, text.includes(v)]));
 
 describe('Temporal UI with the codec server (headless Chromium)', () => {
-  it('shows the decoded workflow input once the operator has signed in to the codec server with an ekyc:ops token', async () => {
+  it('shows an ekyc:ops operator every step, outcome and Eko reference decoded, but the Aadhaar and PidData are gone', async () => {
     const context = await uiContext();
     await signIn(context, await issuer.token({ scope: 'ekyc:ops' }));
     const visit = await visitWorkflow(context, secrets.latlong);
     await context.close();
     expect(visit.decodeStatuses.every((s) => s === 200)).toBe(true);
-    expect(visible(visit.text)).toMatchObject({ aadhaar: true, latlong: true });
+    // Decoded: the input's other fields, each Eko step, the Eko references, the result.
+    expect(visible(visit.text)).toMatchObject({ latlong: true });
+    for (const step of ['Eko: send OTP', 'Eko: verify OTP', 'Eko: biometric eKYC']) expect(visit.text).toContain(step);
+    for (const reference of references) expect(visit.text).toContain(reference);
+    expect(visit.text).toContain('completedAt');
+    // Where the Aadhaar was, a sealed value whose key the session destroyed when it completed; no PidData at all.
+    expect(visit.text).toContain('ekyc-sealed:v1:aadhaar:');
+    expect(visible(visit.text)).toMatchObject({ aadhaar: false, pidMarker: false });
+    expect(visit.text).not.toContain('PidData&gt;');
+    expect(visit.text).not.toContain('<PidData');
   });
 
   it('shows no plaintext when the browser brings no token: the codec server answers 401', async () => {

@@ -68,6 +68,9 @@ describe('replay of recorded histories', () => {
       'otp-quota-restart-refused',
       // With the agent lifecycle told on completion (patched 'agent-lifecycle-notify').
       'ekyc-completed-tells-agent',
+      // With sealed Aadhaar and PidData whose keys the session destroys (patched 'destroy-seal-keys').
+      'sealed-completed-after-rejection',
+      'sealed-cancelled-ignored-pid',
       // fingpayAgent: eligibility, Daily KYC, REKYC and a new eKYC; a run that began and ended with continue-as-new.
       'agent-rekyc-path',
       'agent-days-after-continue-as-new',
