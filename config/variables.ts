@@ -224,7 +224,12 @@ export const VARIABLES: VariableDoc[] = [
     usedBy: ['api', 'codec-server'],
   },
   { name: 'EKYC_CODEC_HOST', meaning: 'codec server listen address', default: '`0.0.0.0`', usedBy: ['codec-server'] },
-  { name: 'EKYC_CODEC_PORT', meaning: 'codec server port', default: '`8888`', usedBy: ['codec-server', 'dev'] },
+  {
+    name: 'EKYC_CODEC_PORT',
+    meaning: 'codec server port (`ekyc dev`: 0 = any free port)',
+    default: '`8888`',
+    usedBy: ['codec-server', 'dev'],
+  },
   {
     name: 'EKYC_CODEC_CORS_ORIGINS',
     meaning:
@@ -240,7 +245,8 @@ export const VARIABLES: VariableDoc[] = [
   },
   {
     name: 'EKYC_METRICS_PORT',
-    meaning: "worker's Prometheus endpoint (Temporal Runtime and eKYC metrics); 0 turns it off",
+    meaning:
+      "worker's Prometheus endpoint (Temporal Runtime and eKYC metrics); 0 turns it off. A port another process holds stops the worker (and `ekyc dev`) at start, naming this variable",
     default: '`9464`',
     usedBy: ['worker', 'dev'],
   },
@@ -371,13 +377,14 @@ export const VARIABLES: VariableDoc[] = [
   // Local stack and deployment
   {
     name: 'EKYC_DATA_DIR',
-    meaning: '`ekyc dev`: data folder (Temporal SQLite, dev codec key, dev token key)',
+    meaning:
+      "`ekyc dev`: data folder (Temporal SQLite, dev codec key, dev token key, the Eko simulator's agents, encrypted); the CLI finds a running stack there",
     default: '`.data`',
-    usedBy: ['dev'],
+    usedBy: ['dev', 'cli'],
   },
   {
     name: 'EKYC_TEMPORAL_UI_PORT',
-    meaning: "`ekyc dev`: the Temporal UI's port",
+    meaning: "`ekyc dev`: the Temporal UI's port (0 = any free port)",
     default: 'Temporal port + 1000 (`8233`)',
     usedBy: ['dev'],
   },
