@@ -11,31 +11,28 @@ import { decodeJwt } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEV_STACK_FILE } from '../../client/dev-stack.js';
 import { findTemporalCli } from '../../dev/temporal-server.js';
-import { newAgent, pidData, LATLONG, type Agent } from '../sim/eko-fixtures.js';
-import { CLI_ENTRY, ROOT, cli, devEnv, processesMatching, simOtp, startDev, stopDev } from './support.js';
+import { newAgent, pidData } from '../sim/eko-fixtures.js';
+import {
+  CLI_ENTRY,
+  ROOT,
+  cli,
+  devEnv,
+  fetchAgain,
+  processesMatching,
+  simOtp,
+  startArgs,
+  startDev,
+  stopDev,
+} from './support.js';
 
 async function metricValue(url: string, name: string, labels: string): Promise<number> {
-  const text = await (await fetch(url)).text();
+  const text = await (await fetchAgain(url)).text();
   const line = text.split('\n').find((l) => l.startsWith(name) && l.includes(labels));
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'ekyc-dev-test-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
-
-const startArgs = (agent: Agent) => [
-  'start',
-  '--user-code',
-  agent.userCode,
-  '--customer-id',
-  agent.customerId,
-  '--aadhaar-file',
-  '-',
-  '--latlong',
-  LATLONG,
-  '--bank-code',
-  'HDFC',
-];
 
 describe('ekyc dev', () => {
   it('runs the whole stack, completes a session through the CLI, and stops cleanly; a restart resumes', async () => {
@@ -55,11 +52,11 @@ describe('ekyc dev', () => {
       expect(urls.workerMetrics).toBe(`http://127.0.0.1:${first.env.EKYC_METRICS_PORT}/metrics`);
       // Its worker is a version of the deployment, made current at start: the session below runs only because it is.
       expect(first.out.deployment).toMatchObject({ deploymentName: 'fingpay-ekyc' });
-      const page = await fetch(urls.api + '/');
+      const page = await fetchAgain(urls.api + '/');
       expect(page.status).toBe(200);
       expect(await page.text()).toMatch(/<html/i);
-      expect((await fetch(urls.temporalUi)).status).toBe(200);
-      expect((await fetch(`${urls.codecServer}/healthz`)).status).toBe(200);
+      expect((await fetchAgain(urls.temporalUi)).status).toBe(200);
+      expect((await fetchAgain(`${urls.codecServer}/healthz`)).status).toBe(200);
 
       const agent = newAgent();
       const missing = cli(
@@ -74,11 +71,13 @@ describe('ekyc dev', () => {
       expect(ok.json.workflowId).toBe(`fingpay-ekyc-${agent.userCode}`);
 
       const otp = await simOtp(urls.ekoSimulator!, agent.userCode);
-      const verified = cli(['otp', '--user-code', agent.userCode, '--otp', otp], cliEnv);
+      // As README "Try it": the OTP from the simulator, piped in.
+      const verified = cli(['otp', '--user-code', agent.userCode, '--otp', '-'], cliEnv, `${otp}\n`);
       expect(verified.status, verified.stderr).toBe(0);
       expect(verified.json.accepted).toBe(true);
 
-      const bio = cli(['biometric', '--user-code', agent.userCode, '--pid-file', '-'], cliEnv, pidData());
+      // The sample capture README "Try it" hands the CLI.
+      const bio = cli(['biometric', '--user-code', agent.userCode, '--pid-file', 'dev/sample-pid.xml'], cliEnv);
       expect(bio.status, bio.stderr).toBe(0);
       expect(bio.json).toMatchObject({ accepted: true, stage: 'COMPLETED' });
 
@@ -96,12 +95,12 @@ describe('ekyc dev', () => {
       expect(first.stderr().includes(pageToken) || first.stderr().includes(first.out.devToken)).toBe(false);
       const withToken = (token: string) => ({ Authorization: `Bearer ${token}` });
       // It is enough for the page: it reads the session the CLI completed (a dev page onboards any user code)…
-      const seen = await fetch(`${urls.api}/v1/ekyc/${agent.userCode}`, { headers: withToken(pageToken) });
+      const seen = await fetchAgain(`${urls.api}/v1/ekyc/${agent.userCode}`, { headers: withToken(pageToken) });
       expect(seen.status).toBe(200);
       expect(((await seen.json()) as { stage: string }).stage).toBe('COMPLETED');
       // …but the codec server decrypts nothing for it; the dev token it does.
       const decode = (token: string) =>
-        fetch(`${urls.codecServer}/decode`, {
+        fetchAgain(`${urls.codecServer}/decode`, {
           method: 'POST',
           headers: { ...withToken(token), 'Content-Type': 'application/json' },
           body: JSON.stringify({ payloads: [] }),

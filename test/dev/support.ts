@@ -96,6 +96,20 @@ export async function startDev(base: NodeJS.ProcessEnv): Promise<RunningDev> {
   throw last;
 }
 
+/**
+ * `fetch` for requests that may be repeated (GETs, /decode): once more when the server closed an idle keep-alive
+ * connection just as it was reused (Node's servers drop idle sockets after 5 s; a loaded machine can hit that
+ * instant), never for any other failure.
+ */
+export async function fetchAgain(url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    if ((err as { cause?: { code?: string } }).cause?.code !== 'UND_ERR_SOCKET') throw err;
+    return fetch(url, init);
+  }
+}
+
 /** Ctrl-C, and the exit code. */
 export function stopDev(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => {
@@ -117,11 +131,26 @@ export function cli(args: string[], env: NodeJS.ProcessEnv, input?: string) {
   return { status: res.status, json: res.stdout ? JSON.parse(res.stdout) : null, stderr: res.stderr };
 }
 
+/** `ekyc start` for an agent, as README "Try it" has it (the Aadhaar on stdin). */
+export const startArgs = (agent: { userCode: string; customerId: string }) => [
+  'start',
+  '--user-code',
+  agent.userCode,
+  '--customer-id',
+  agent.customerId,
+  '--aadhaar-file',
+  '-',
+  '--latlong',
+  '28.6139,77.2090',
+  '--bank-code',
+  'HDFC',
+];
+
 /** The OTP the simulator "delivered" for the agent's latest Send OTP (README "Try it"). */
 export async function simOtp(ekoSimulator: string, userCode: string): Promise<string> {
   const simRoot = ekoSimulator.replace(/\/ekoapi\/v3$/, '');
   for (let i = 0; i < 120; i++) {
-    const res = await fetch(`${simRoot}/__sim/otp/${userCode}`);
+    const res = await fetchAgain(`${simRoot}/__sim/otp/${userCode}`);
     if (res.ok) return ((await res.json()) as { otp: string }).otp;
     await new Promise((r) => setTimeout(r, 250));
   }

@@ -5,12 +5,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowIdFor } from '../../common/domain.js';
 import { launchBrowser, SCREENSHOT_DIR } from '../page/support/browser.js';
 import { newAgent, type Agent } from '../sim/eko-fixtures.js';
-import { cli, devEnv, simOtp, startDev, stopDev, type RunningDev } from './support.js';
+import { cli, devEnv, simOtp, startArgs, startDev, stopDev, type RunningDev } from './support.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'ekyc-dev-ui-'));
 const cliEnv = devEnv(dataDir);
@@ -21,23 +21,7 @@ let agent: Agent;
 beforeAll(async () => {
   dev = await startDev(devEnv(dataDir));
   agent = newAgent();
-  const started = cli(
-    [
-      'start',
-      '--user-code',
-      agent.userCode,
-      '--customer-id',
-      agent.customerId,
-      '--aadhaar-file',
-      '-',
-      '--latlong',
-      '28.6139,77.2090',
-      '--bank-code',
-      'HDFC',
-    ],
-    cliEnv,
-    agent.aadhaar,
-  );
+  const started = cli(startArgs(agent), cliEnv, agent.aadhaar);
   expect(started.status, started.stderr).toBe(0);
   await simOtp(dev.out.urls.ekoSimulator!, agent.userCode); // the session waits for its OTP
   browser = await launchBrowser();
@@ -73,21 +57,25 @@ async function waitUntil(predicate: () => boolean, what: string, timeoutMs = 60_
   }
 }
 
+/** README: open <codec server>/session, paste the dev token `ekyc dev` printed, press Sign in. */
+async function signIn(context: BrowserContext) {
+  const page = await context.newPage();
+  await page.goto(`${dev.out.urls.codecServer}/session`);
+  await page.fill('textarea', dev.out.devToken);
+  await page.click('button:has-text("Sign in")');
+  await page.getByText('Signed in.').waitFor({ timeout: 15_000 });
+  await page.close();
+}
+
 const workflowUrl = () => `${dev.out.urls.temporalUi}/namespaces/default/workflows/${workflowIdFor(agent.userCode)}`;
 
 describe('the Temporal UI of ekyc dev, as the docs say to use it (headless Chromium)', () => {
   it('decodes after signing in at /session with the dev token, on the UI’s default codec setting', async () => {
     const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
     try {
-      // Step 1: open <codec server>/session, paste the dev token, press Sign in.
-      const signIn = await context.newPage();
-      await signIn.goto(`${dev.out.urls.codecServer}/session`);
-      await signIn.fill('textarea', dev.out.devToken);
-      await signIn.click('button:has-text("Sign in")');
-      await signIn.getByText('Signed in.').waitFor({ timeout: 15_000 });
-      await signIn.close();
+      await signIn(context);
 
-      // Step 2: open the workflow in the UI. Its input shows decoded.
+      // Then open the workflow in the UI: its input shows decoded.
       const page = await context.newPage();
       const traffic = watchCodec(page);
       await page.goto(workflowUrl());
@@ -122,12 +110,7 @@ describe('the Temporal UI of ekyc dev, as the docs say to use it (headless Chrom
   it('adds the EkycStage and EkoUserCode columns (OPS.md), and enters the OTP by Send Signal through /encode', async () => {
     const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
     try {
-      const signIn = await context.newPage();
-      await signIn.goto(`${dev.out.urls.codecServer}/session`);
-      await signIn.fill('textarea', dev.out.devToken);
-      await signIn.click('button:has-text("Sign in")');
-      await signIn.getByText('Signed in.').waitFor({ timeout: 15_000 });
-      await signIn.close();
+      await signIn(context);
 
       // Workflows → Configure Columns → "+" beside EkycStage and EkoUserCode.
       const list = await context.newPage();
