@@ -3,7 +3,7 @@
 // numbers, mobiles and pending OTPs, so it is AES-256-GCM encrypted with a key kept beside it (both 0600); it is a
 // dev tool's file, but nothing we write holds those in plain text.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SimAgent } from './eko-agents.js';
 
@@ -58,6 +58,8 @@ export function simStateStore(dir: string): SimStateStore {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const key = loadOrCreateKey(join(dir, SIM_STATE_KEY_FILE));
   const path = join(dir, SIM_STATE_FILE);
+  // Owner-only also when an existing folder holds it with a wider mode (copied in, an old umask).
+  if (existsSync(path)) ownerOnly(path);
   return {
     load() {
       let text: string;

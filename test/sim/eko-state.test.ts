@@ -1,7 +1,7 @@
 // The Eko simulator of `ekyc dev` keeps its agents in the data folder: a restarted simulator resumes an exchange
 // half-way (the OTP sent before the restart verifies after it), and the file holds no Aadhaar, mobile or OTP in
 // plain text.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -87,6 +87,14 @@ describe('Eko simulator state in the data folder', () => {
           plain: false,
         });
       }
+      expect({ file, mode: statSync(join(dir, file)).mode & 0o777 }).toEqual({ file, mode: 0o600 });
+    }
+    // Both are made the owner's only again when a start finds them wider.
+    for (const file of readdirSync(dir)) chmodSync(join(dir, file), 0o644);
+    sims = await startSimulators({ EKO_SIM_PORT: '0' }, undefined, { stateDir: dir });
+    await sims.stop();
+    sims = undefined;
+    for (const file of readdirSync(dir)) {
       expect({ file, mode: statSync(join(dir, file)).mode & 0o777 }).toEqual({ file, mode: 0o600 });
     }
     // The state is of no use without its key: a different key refuses it with a line naming the files.
