@@ -3,7 +3,6 @@
 // key only), built from config/index.ts `loadJwtConfig`.
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, errors, jwtVerify, type JWSAlgorithm, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import type { JwtConfig } from '../config/index.js';
 
 /** Scopes of the product contract. */
 export const SCOPES = { agent: 'ekyc:agent', admin: 'ekyc:admin', ops: 'ekyc:ops' } as const;
@@ -22,6 +21,19 @@ const ASYMMETRIC_ALGORITHMS: JWSAlgorithm[] = [
   'EdDSA',
   'Ed25519',
 ];
+
+export interface JwtConfig {
+  /** Exactly one of jwksUrl and publicKey is set. */
+  jwksUrl: URL | null;
+  /** PEM (SPKI) or a JWK as JSON. */
+  publicKey: string | null;
+  issuer: string;
+  audience: string;
+  /** EKYC_JWT_MAX_LIFETIME: the longest `exp - iat` accepted (default below, 12 h). */
+  maxLifetimeSeconds?: number;
+  /** EKYC_JWT_CLOCK_SKEW: tolerance on `exp`, `nbf` and a future `iat` (default below, 30 s). */
+  clockSkewSeconds?: number;
+}
 
 /** The longest `exp - iat` accepted unless configured (EKYC_JWT_MAX_LIFETIME): one working day's shift. */
 export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 12 * 3600;

@@ -17,6 +17,7 @@ import { startTracing } from '../observability/tracing.js';
 import { checkedDailyAuthArg, checkedInvalidateArg } from '../common/checks.js';
 import type { DailyAuthArg, DailyAuthOutcome, InvalidationReason } from '../common/agent.js';
 import { EkycClient, validateUserCode } from './index.js';
+import { withDevStack } from './dev-stack.js';
 import { printHuman } from './output.js';
 
 /** Exit code of a command whose step ran but was not accepted (wrong OTP, cooldown, rejected capture). */
@@ -24,7 +25,9 @@ export const EXIT_NOT_ACCEPTED = 3;
 
 type Options = Record<string, string>;
 
-async function withClient<T>(use: (client: EkycClient) => Promise<T>, env: Env = process.env): Promise<T> {
+async function withClient<T>(use: (client: EkycClient) => Promise<T>, given: Env = process.env): Promise<T> {
+  // Under `ekyc dev`, another shell needs no variables: the stack's Temporal and dev key come from its data folder.
+  const env = withDevStack(given);
   const temporal = loadTemporalConfig(env);
   const codec = loadCodecConfig(env);
   const callTimeoutMs = loadTemporalCallTimeoutMs(env);

@@ -12,6 +12,7 @@ import {
   DEFAULT_CLOCK_SKEW_SECONDS,
   DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
   parseJwtPublicKey,
+  type JwtConfig,
 } from '../auth/jwt.js';
 import { RD_MODES, type RdMode } from '../sim/rd-sim.js';
 
@@ -278,23 +279,12 @@ export function loadLogLevel(env: Env): (typeof LOG_LEVELS)[number] {
 }
 
 export { read as readVariable, intIn, orDefault, durationIn };
+// Defined beside the verifier it configures (auth/jwt.ts), which needs nothing else of this module.
+export type { JwtConfig };
 
 /** Bounds every Temporal call of the client library (CLI and HTTP API); a call that overruns is "Temporal unavailable". */
 export function loadTemporalCallTimeoutMs(env: Env): number {
   return read(env, 'EKYC_TEMPORAL_TIMEOUT_MS', intIn(100, 300_000, 30_000));
-}
-
-export interface JwtConfig {
-  /** Exactly one of jwksUrl and publicKey is set. */
-  jwksUrl: URL | null;
-  /** PEM (SPKI) or a JWK as JSON. */
-  publicKey: string | null;
-  issuer: string;
-  audience: string;
-  /** EKYC_JWT_MAX_LIFETIME: the longest `exp - iat` accepted (auth/jwt.ts has the default, 12 h). */
-  maxLifetimeSeconds?: number;
-  /** EKYC_JWT_CLOCK_SKEW: tolerance on `exp`, `nbf` and a future `iat` (auth/jwt.ts has the default, 30 s). */
-  clockSkewSeconds?: number;
 }
 
 export interface ApiConfig {

@@ -224,7 +224,12 @@ export const VARIABLES: VariableDoc[] = [
     usedBy: ['api', 'codec-server'],
   },
   { name: 'EKYC_CODEC_HOST', meaning: 'codec server listen address', default: '`0.0.0.0`', usedBy: ['codec-server'] },
-  { name: 'EKYC_CODEC_PORT', meaning: 'codec server port', default: '`8888`', usedBy: ['codec-server', 'dev'] },
+  {
+    name: 'EKYC_CODEC_PORT',
+    meaning: 'codec server port (`ekyc dev`: 0 = any free port)',
+    default: '`8888`',
+    usedBy: ['codec-server', 'dev'],
+  },
   {
     name: 'EKYC_CODEC_CORS_ORIGINS',
     meaning:
@@ -240,7 +245,8 @@ export const VARIABLES: VariableDoc[] = [
   },
   {
     name: 'EKYC_METRICS_PORT',
-    meaning: "worker's Prometheus endpoint (Temporal Runtime and eKYC metrics); 0 turns it off",
+    meaning:
+      "worker's Prometheus endpoint (Temporal Runtime and eKYC metrics); 0 turns it off. A port another process holds stops the worker (and `ekyc dev`) at start, naming this variable",
     default: '`9464`',
     usedBy: ['worker', 'dev'],
   },
@@ -387,13 +393,13 @@ export const VARIABLES: VariableDoc[] = [
   {
     name: 'EKYC_DATA_DIR',
     meaning:
-      'data folder: `ekyc dev` keeps Temporal SQLite, the dev codec and token keys there; without `EKYC_KEY_STORE_URL`, worker, API and CLI share the embedded key store in its `keys/` (one 0600 file per key)',
+      "data folder: `ekyc dev` keeps Temporal SQLite, the dev codec and token keys and the Eko simulator's agents (encrypted) there, and the CLI finds a running stack there; without `EKYC_KEY_STORE_URL`, worker, API and CLI share the embedded key store in its `keys/` (one 0600 file per key)",
     default: '`.data`',
     usedBy: ['worker', 'api', 'cli', 'dev'],
   },
   {
     name: 'EKYC_TEMPORAL_UI_PORT',
-    meaning: "`ekyc dev`: the Temporal UI's port",
+    meaning: "`ekyc dev`: the Temporal UI's port (0 = any free port)",
     default: 'Temporal port + 1000 (`8233`)',
     usedBy: ['dev'],
   },

@@ -3,6 +3,7 @@
 // Eko and RD-service simulators (unless EKO_BASE_URL points at a real Eko), the worker, and the API with the
 // agent page. Ctrl-C stops everything; a second start resumes the same sessions.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { resolve, join } from 'node:path';
 import { generateKeyPairSync, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
@@ -40,7 +41,10 @@ import { installRuntime } from '../worker/runtime.js';
 import { makeCurrent, resolveDeploymentVersion } from '../worker/deployment.js';
 import { createEkycWorker } from '../worker/worker.js';
 import { openWorkerKeys } from '../worker/seal-keys.js';
+import { assertPortFree, freePort, isAddressInUse, portInUse } from './ports.js';
 import { startDevServer } from './temporal-server.js';
+import { startUiProxy } from './ui-proxy.js';
+import { forgetDevStack, recordDevStack } from '../client/dev-stack.js';
 import { z } from 'zod';
 
 export const DEV_JWT_ISSUER = 'ekyc-dev';
@@ -113,10 +117,22 @@ export const DEV_PAGE_TOKEN = { scope: 'ekyc:admin', lifetime: '1h', subject: 'd
 function temporalPorts(env: Env): { port: number; uiPort: number } {
   const address = env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
   const m = /^(?:127\.0\.0\.1|localhost):(\d{1,5})$/.exec(address);
-  if (!m) throw new ConfigError('TEMPORAL_ADDRESS', 'ekyc dev runs its own Temporal on loopback: use 127.0.0.1:<port>');
+  if (!m || Number(m[1]) < 1 || Number(m[1]) > 65_535) {
+    throw new ConfigError('TEMPORAL_ADDRESS', 'ekyc dev runs its own Temporal on loopback: use 127.0.0.1:<port>');
+  }
   const port = Number(m[1]);
-  const uiPort = readVariable(env, 'EKYC_TEMPORAL_UI_PORT', intIn(1, 65_535, port + 1000));
+  const uiPort = readVariable(env, 'EKYC_TEMPORAL_UI_PORT', intIn(0, 65_535, port + 1000));
   return { port, uiPort };
+}
+
+/** Runs `listen`; a port another process holds becomes the one line naming `variable`. */
+async function listening<T>(variable: string, port: number, listen: () => Promise<T>): Promise<T> {
+  try {
+    return await listen();
+  } catch (err) {
+    if (isAddressInUse(err)) throw portInUse(variable, '127.0.0.1', port);
+    throw err;
+  }
 }
 
 export async function startDevStack(
@@ -129,7 +145,15 @@ export async function startDevStack(
   const codecPort = readVariable(env, 'EKYC_CODEC_PORT', intIn(0, 65_535, 8888));
   const codecConfig = loadOrCreateDevCodecConfig(dataDir, env);
   const jwtKey = loadOrCreateDevJwtKey(dataDir);
-  const uiUrl = `http://127.0.0.1:${uiPort}`;
+  // First, before anything starts: a metrics port another process holds stops the stack with one line (no
+  // Temporal to tear down), and the SDK's logs go through the redacting logger from the start. A Runtime that exists
+  // already (the stack embedded in a test process) is kept, and then no metrics URL is claimed.
+  const metricsPort = loadWorkerMetricsPort(env);
+  const ownRuntime = installRuntime({
+    logger: logger.child({ component: 'worker' }),
+    metricsPort,
+    metricsHost: '127.0.0.1',
+  });
   const stops: { name: string; stop: () => Promise<unknown> }[] = [];
   const stopAll = async () => {
     for (const { name, stop } of stops.reverse()) {
@@ -143,6 +167,14 @@ export async function startDevStack(
   };
 
   try {
+    // The UI operators open: the Temporal CLI's UI behind a proxy that turns on the codec's credentials (ui-proxy.ts).
+    await assertPortFree('TEMPORAL_ADDRESS', '127.0.0.1', temporalPort);
+    const cliUiPort = await freePort();
+    const ui = await listening('EKYC_TEMPORAL_UI_PORT', uiPort, () =>
+      startUiProxy({ host: '127.0.0.1', port: uiPort, upstream: { host: '127.0.0.1', port: cliUiPort } }),
+    );
+    stops.push({ name: 'temporal-ui', stop: () => ui.close() });
+
     // The stack verifies its own dev tokens; the UI origin (both spellings of loopback) may call the codec server.
     const devEnv: Env = {
       ...env,
@@ -150,7 +182,7 @@ export async function startDevStack(
       EKYC_JWT_PUBLIC_KEY: jwtKey.publicPem,
       EKYC_JWT_ISSUER: DEV_JWT_ISSUER,
       EKYC_JWT_AUDIENCE: DEV_JWT_AUDIENCE,
-      EKYC_CODEC_CORS_ORIGINS: env.EKYC_CODEC_CORS_ORIGINS ?? `${uiUrl},http://localhost:${uiPort}`,
+      EKYC_CODEC_CORS_ORIGINS: env.EKYC_CODEC_CORS_ORIGINS ?? `${ui.url},http://localhost:${ui.port}`,
       EKYC_CODEC_PORT: String(codecPort),
       TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
     };
@@ -162,14 +194,14 @@ export async function startDevStack(
       corsOrigins: codecServerConfig.corsOrigins,
       logger: logger.child({ component: 'codec-server' }),
     });
-    await codecServer.listen({ host: '127.0.0.1', port: codecPort });
     stops.push({ name: 'codec-server', stop: () => codecServer.close() });
-    const codecUrl = `http://127.0.0.1:${codecPort}`;
+    await listening('EKYC_CODEC_PORT', codecPort, () => codecServer.listen({ host: '127.0.0.1', port: codecPort }));
+    const codecUrl = `http://127.0.0.1:${(codecServer.server.address() as AddressInfo).port}`;
 
     const temporal = await startDevServer({
       ip: '127.0.0.1',
       port: temporalPort,
-      uiPort,
+      uiPort: cliUiPort,
       dbFilename: join(dataDir, 'temporal.sqlite'),
       codecEndpoint: codecUrl,
       env: env as NodeJS.ProcessEnv,
@@ -179,7 +211,9 @@ export async function startDevStack(
     let ekoSimulator: string | null = null;
     let rdService: string | null = null;
     if (!env.EKO_BASE_URL) {
-      const sims = await startSimulators(devEnv, logger.child({ component: 'sim' }));
+      const sims = await listening('EKO_SIM_PORT', Number(devEnv.EKO_SIM_PORT ?? 8090), () =>
+        startSimulators(devEnv, logger.child({ component: 'sim' }), { stateDir: dataDir }),
+      );
       stops.push({ name: 'simulators', stop: () => sims.stop() });
       ekoSimulator = sims.info.eko.baseUrl;
       rdService = (sims.info as { rd?: { url: string } }).rd?.url ?? null;
@@ -194,13 +228,10 @@ export async function startDevStack(
     }
 
     const temporalConfig = loadTemporalConfig(devEnv);
-    const metricsPort = loadWorkerMetricsPort(devEnv);
     const deploymentVersion = resolveDeploymentVersion(loadWorkerVersioning(devEnv));
     // One OpenTelemetry SDK for the worker and the API of this process, when switched on; stopped last.
     const tracing = await startTracing(loadTracingConfig(devEnv, 'ekyc-dev'), { logger });
     if (tracing) stops.unshift({ name: 'tracing', stop: () => tracing.shutdown() });
-    // A Runtime that exists already (the stack embedded in a test process) is kept.
-    installRuntime({ logger: logger.child({ component: 'worker' }), metricsPort, metricsHost: '127.0.0.1' });
     // The worker and the API of this stack share the embedded key store under the data folder (or EKYC_KEY_STORE_URL).
     const keyStore = { ...loadKeyStoreConfig(devEnv), dataDir };
     const keys = await openWorkerKeys(keyStore, logger.child({ component: 'keys' }));
@@ -240,16 +271,22 @@ export async function startDevStack(
       });
     }
 
-    const api = await startApi({
-      api: loadApiConfig({ ...devEnv, EKYC_API_HOST: devEnv.EKYC_API_HOST ?? '127.0.0.1' }),
-      temporal: temporalConfig,
-      codec: codecConfig,
-      keyStore,
-      logger: logger.child({ component: 'api' }),
-      tracing,
-    });
+    const apiPort = Number(devEnv.EKYC_API_PORT ?? 8080);
+    const api = await listening('EKYC_API_PORT', apiPort, () =>
+      startApi({
+        api: loadApiConfig({ ...devEnv, EKYC_API_HOST: devEnv.EKYC_API_HOST ?? '127.0.0.1' }),
+        temporal: temporalConfig,
+        codec: codecConfig,
+        keyStore,
+        logger: logger.child({ component: 'api' }),
+        tracing,
+      }),
+    );
     stops.push({ name: 'api', stop: () => api.close() });
 
+    // The CLI of another shell finds this stack through the data folder (client/dev-stack.ts).
+    recordDevStack(dataDir, { pid: process.pid, temporalAddress: temporal.address, namespace: temporal.namespace });
+    stops.unshift({ name: 'stack-file', stop: async () => forgetDevStack(dataDir, process.pid) });
     const devToken = await mintDevToken(jwtKey.privateKey, 'ekyc:admin ekyc:ops');
     const pageToken = await mintDevToken(jwtKey.privateKey, DEV_PAGE_TOKEN.scope, {}, DEV_PAGE_TOKEN);
     return {
@@ -259,10 +296,11 @@ export async function startDevStack(
       urls: {
         agentPage: `${api.url}/#token=${pageToken}`,
         api: api.url,
-        temporalUi: temporal.uiUrl,
+        temporalUi: ui.url,
         temporal: temporal.address,
         codecServer: codecUrl,
-        workerMetrics: metricsPort ? `http://127.0.0.1:${metricsPort}/metrics` : null,
+        // Only a Runtime this stack installed serves on EKYC_METRICS_PORT (an embedding process keeps its own).
+        workerMetrics: metricsPort && ownRuntime ? `http://127.0.0.1:${metricsPort}/metrics` : null,
         ekoSimulator,
         rdService,
       },

@@ -20,7 +20,7 @@ import {
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { TracingConfig } from '../config/index.js';
 import { RedactingSpanProcessor, TraceparentOnlyPropagator } from './otel-privacy.js';
-import { SHUTDOWN_TIMEOUT_MS, TRACER_NAME, type StartTracingOptions, type Tracing } from './tracing.js';
+import { SHUTDOWN_TIMEOUT_MS, TRACER_NAME, type StartTracingOptions, type Tracing } from './tracing-types.js';
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 

@@ -1,5 +1,5 @@
 // The simulator's agents: each one's Aadhaar, mobile, onboarded and activated flags, and the OTP pair Eko
-// would hold for it. In memory only; never logged.
+// would hold for it. In memory, and under `ekyc dev` also in its data folder, encrypted (eko-state.ts); never logged.
 import { randomInt } from 'node:crypto';
 import { verhoeffValid } from '../common/verhoeff.js';
 
@@ -117,6 +117,16 @@ export class AgentRegistry {
     if (flags.activated !== undefined) agent.activated = flags.activated;
     if (flags.rekycRequired !== undefined) agent.rekycRequired = flags.rekycRequired;
     if (flags.ekycCompletedAt !== undefined) agent.ekycCompletedAt = flags.ekycCompletedAt;
+  }
+
+  /** Every agent, as copies (for the state file). */
+  snapshot(): SimAgent[] {
+    return structuredClone([...this.agents.values()]);
+  }
+
+  /** Takes agents back from a snapshot (a restarted simulator). */
+  restore(agents: SimAgent[]): void {
+    for (const agent of agents) this.agents.set(agent.userCode, structuredClone(agent));
   }
 
   state(userCode: string): SimAgentState | undefined {

@@ -12,6 +12,7 @@ import type { Logger } from '../observability/logger.js';
 import { AgentRegistry, type SimAgentFlags, type SimAgentInit, type SimAgentState } from './eko-agents.js';
 import { DEFAULT_DAILY_ELIGIBLE_AFTER_MS } from './eko-daily.js';
 import { handleEkyc, type EkycContext } from './eko-ekyc.js';
+import type { SimStateStore } from './eko-state.js';
 import { ANSWERS, SIM_SHAPES, type SimAnswer, type SimContract, type SimStepShape } from './eko-shapes.js';
 import { SIM_STEPS, FaultBook, parseFault, type EkoFault, type EkoFaultKind } from './eko-faults.js';
 
@@ -43,6 +44,8 @@ export interface EkoSimulatorOptions {
   numericOtpRefId?: boolean;
   /** Outcome lines (step, user code, client_ref_id, code); never a request field. */
   logger?: Logger;
+  /** Where the agents are kept across restarts (`ekyc dev`: its data folder, encrypted); in memory only without. */
+  state?: SimStateStore;
 }
 
 export interface EkoLedgerEntry {
@@ -164,6 +167,7 @@ export class EkoSimulator {
     }
     const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 1_048_576 });
     const sim = new EkoSimulator(app, options, loadPrivateKey(options));
+    if (options.state) sim.registry.restore(options.state.load());
     sim.routes();
     await app.listen({ host, port: options.port ?? 0 });
     return sim;
@@ -171,11 +175,26 @@ export class EkoSimulator {
 
   addAgent(agent: SimAgentInit): void {
     this.registry.add(agent);
+    this.persist();
   }
 
   /** Change an agent's flags; `rekycRequired: true` makes Daily KYC answer "Please complete bank eKYC". */
   updateAgent(userCode: string, flags: SimAgentFlags): void {
     this.registry.update(userCode, flags);
+    this.persist();
+  }
+
+  /** Writes the agents to the state store, if any, after every change. */
+  private persist(): void {
+    this.options.state?.save(this.registry.snapshot());
+  }
+
+  private handle(shape: SimStepShape, body: Record<string, unknown>): SimAnswer {
+    try {
+      return handleEkyc(this.ctx, shape, body);
+    } finally {
+      this.persist();
+    }
   }
 
   /** The simulator's clock (ms since the epoch). */
@@ -419,7 +438,7 @@ export class EkoSimulator {
           return;
         case 'lostResponse': {
           // Eko did the work; the network lost its answer. The retry then meets Eko's new state.
-          const processed = handleEkyc(this.ctx, shape, body);
+          const processed = this.handle(shape, body);
           this.record({ ...who, code: processed.code, httpStatus: processed.httpStatus, fault: fault.kind });
           reply.hijack();
           request.raw.socket.resetAndDestroy();
@@ -431,7 +450,7 @@ export class EkoSimulator {
           return answer(ANSWERS.notAllowed(), fault.kind);
       }
     }
-    return answer(handleEkyc(this.ctx, shape, body), fault?.kind ?? null);
+    return answer(this.handle(shape, body), fault?.kind ?? null);
   }
 
   private hang(

@@ -5,6 +5,7 @@ import { durationToMs } from '../common/checks.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { printJson } from '../client/output.js';
 import { EkoSimulator } from './eko-sim.js';
+import { simStateStore } from './eko-state.js';
 import { RdServiceSimulator, type RdMode } from './rd-sim.js';
 
 export interface SimInfo {
@@ -20,7 +21,11 @@ export interface RunningSimulators {
 }
 
 /** Start every simulator on loopback. `ekyc dev` can call this too. */
-export async function startSimulators(env: Env = process.env, logger?: Logger): Promise<RunningSimulators> {
+export async function startSimulators(
+  env: Env = process.env,
+  logger?: Logger,
+  { stateDir }: { stateDir?: string } = {},
+): Promise<RunningSimulators> {
   const config = loadEkoSimConfig(env);
   const rdMode = loadRdSimMode(env);
   // The simulated Eko opens Daily KYC after the same window the lifecycle waits for (EKYC_DAILY_AUTH_ELIGIBLE_AFTER):
@@ -37,6 +42,8 @@ export async function startSimulators(env: Env = process.env, logger?: Logger): 
     autoRegister: true,
     dailyEligibleAfterMs,
     logger: logger?.child({ sim: 'eko' }),
+    // `ekyc dev`: its agents outlive a restart, as the sessions that name them do.
+    ...(stateDir ? { state: simStateStore(stateDir) } : {}),
   });
   const stops: (() => Promise<void>)[] = [() => eko.stop()];
   const info: SimInfo = { eko: { baseUrl: eko.baseUrl, publicKey: eko.publicKeySpkiBase64, contract: eko.contract } };

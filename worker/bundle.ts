@@ -2,7 +2,7 @@
 // without webpack, and every worker of a release runs byte-identical workflow code.
 import { writeFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
-import { bundleWorkflowCode, type Logger } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, type Logger } from '@temporalio/worker';
 import { FAILURE_CONVERTER_PATH } from '../codec/data-converter.js';
 import { WORKFLOW_TRACING_MODULE } from '../observability/otel-temporal.js';
 import { BUILD_INFO_PATH, gitCommit, packageVersion, type BuildInfo } from './deployment.js';
@@ -11,13 +11,15 @@ import { PREBUILT_BUNDLE_PATH, PREBUILT_TRACED_BUNDLE_PATH, WORKFLOWS_PATH } fro
 /**
  * The workflow bundle, with the failure converter the data converter names (it runs inside the sandbox); with
  * `tracing`, also the OpenTelemetry workflow interceptors (a worker with tracing on needs them in its bundle).
+ * Without a logger, only the bundler's warnings and errors are printed: its module listing (INFO) made `npm ci`
+ * (which builds in `prepare`) print a page of webpack output.
  */
 export async function bundleWorkflows(logger?: Logger, options: { tracing?: boolean } = {}): Promise<string> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     failureConverterPath: FAILURE_CONVERTER_PATH,
     ...(options.tracing ? { workflowInterceptorModules: [WORKFLOW_TRACING_MODULE] } : {}),
-    ...(logger ? { logger } : {}),
+    logger: logger ?? new DefaultLogger('WARN'),
   });
   return code;
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import type { EkoSimulator } from '../../sim/eko-sim.js';
@@ -21,12 +21,23 @@ let closeClient: () => Promise<void>;
 let connection: NativeConnection;
 let worker: Worker;
 let running: Promise<void>;
+let buildOutput = '';
 const taskQueue = `ekyc-bundle-${process.pid}-${Date.now()}`;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ekyc-bundle-'));
   const codePath = join(dir, 'workflow-bundle.js');
-  await writeFile(codePath, await bundleWorkflows(new DefaultLogger('WARN')));
+  // As `npm run build` (and so `npm ci`) calls it: no logger given. What it printed is checked below.
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+    buildOutput += String(chunk);
+    return write(chunk, ...rest);
+  }) as typeof process.stderr.write;
+  try {
+    await writeFile(codePath, await bundleWorkflows());
+  } finally {
+    process.stderr.write = write;
+  }
   sim = await startSim();
   ({ client, close: closeClient } = await connectClient());
   connection = await NativeConnection.connect({ address: inject('temporalAddress') });
@@ -51,6 +62,10 @@ afterAll(async () => {
 });
 
 describe('pre-bundled workflow code', () => {
+  it('is built quietly: no webpack module listing or INFO lines (npm ci runs the build)', () => {
+    expect(buildOutput).not.toMatch(/modules by path|\[INFO\]|webpack .* compiled/);
+  });
+
   it('runs a session from the bundle file', async () => {
     const handle = await startEkyc(client, taskQueue, newAgent(sim));
     await waitForStage(handle, 'AWAITING_OTP');

@@ -109,6 +109,24 @@ describe('ekyc worker', () => {
     expect(await worker.exited).toEqual({ code: 0, signal: null });
   }, 90_000);
 
+  it('stops with one line naming EKYC_METRICS_PORT when another process holds the port', async () => {
+    // Another program's listener on the metrics port (the worker binds every interface).
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '0.0.0.0', resolve));
+    const port = (holder.address() as AddressInfo).port;
+    try {
+      const worker = start(workerEnv(sim, `ekyc-main-${randomUUID()}`, { EKYC_METRICS_PORT: String(port) }));
+      const { code } = await worker.exited;
+      expect(code).toBe(2);
+      const message = `EKYC_METRICS_PORT: cannot serve metrics on 0.0.0.0:${port} (the port is in use by another process): free it, choose another port, or 0 to turn the endpoint off`;
+      expect(JSON.parse(worker.stdout())).toEqual({ error: { code: 'CONFIG', message } });
+      // Nothing else: no worker started, no SDK log line printed past the redacting logger.
+      expect(worker.stderr().trim().split('\n')).toEqual([`ekyc: ${message}`]);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  }, 90_000);
+
   it('counts a session started without the codec in ekyc_unencrypted_payloads, and never calls Eko for it', async () => {
     const port = await freePort();
     const taskQueue = `ekyc-main-${randomUUID()}`;
