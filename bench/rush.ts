@@ -18,7 +18,8 @@
 //
 // Flags (or BENCH_RUSH_* variables): --agents (1000 per kind per round), --rounds (2), --concurrency (100),
 // --latency (ms the simulator adds per Eko call, and the baseline's activity sleeps; 0), --warmup (20),
-// --idle-steps (1), --history-sample (100), --cache (shipped default, or a number, or all), --out.
+// --idle-steps (1), --history-sample (100), --cache (shipped default, or a number, or all), --profile (V8 CPU
+// profiles of both workers, for bench/profile-summary.ts), --out.
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -89,6 +90,8 @@ export interface RushOptions {
   idleSteps: number;
   historySample: number;
   cache: number | 'all';
+  /** Writes each worker's V8 CPU profiles (one per thread) to <out>/profiles/rush-<kind>/. */
+  profile: boolean;
   outDir: string;
 }
 
@@ -103,6 +106,7 @@ function options(): RushOptions {
       'idle-steps': { type: 'string' },
       'history-sample': { type: 'string' },
       cache: { type: 'string' },
+      profile: { type: 'boolean' },
       out: { type: 'string' },
     },
   });
@@ -123,6 +127,7 @@ function options(): RushOptions {
     idleSteps: int('idle-steps', 1, 0),
     historySample: int('history-sample', 100, 1),
     cache: cacheOf(values.cache ?? env.BENCH_RUSH_CACHE),
+    profile: values.profile ?? env.BENCH_RUSH_PROFILE === '1',
     outDir: values.out ?? env.BENCH_OUT ?? join(ROOT, 'artifacts', 'bench'),
   };
 }
@@ -333,7 +338,11 @@ async function main() {
       latencyMs: opts.latencyMs,
       maxCachedWorkflows,
       // As bench:memory: a bounded cache on V8's defaults; every workflow cached needs a larger heap limit.
-      nodeFlags: ['--expose-gc', ...(opts.cache === 'all' ? ['--max-old-space-size=16384'] : [])],
+      nodeFlags: [
+        '--expose-gc',
+        ...(opts.cache === 'all' ? ['--max-old-space-size=16384'] : []),
+        ...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(opts.outDir, 'profiles', `rush-${kind}`)}`] : []),
+      ],
     });
   const workers = { lifecycle: await spawn('lifecycle'), baseline: await spawn('baseline') };
   const rig: Rig = {
