@@ -231,7 +231,11 @@ async function rush(rig: Rig, kind: Kind, agents: EkycInput[], concurrency: numb
       rttMs.push(await authenticate(rig, kind, agents[i]));
     } catch (err) {
       // Names and codes only: no message of this code base carries PII, but keep the report short anyway.
-      errors.push(`${(err as Error).name}: ${(err as Error).message}`.slice(0, 200));
+      // The gRPC status under a ServiceError says what the server refused (deadline, resource exhausted...).
+      const cause = (err as Error).cause as { message?: string } | undefined;
+      errors.push(
+        `${(err as Error).name}: ${(err as Error).message}${cause?.message ? ` (${cause.message})` : ''}`.slice(0, 300),
+      );
     }
   });
   const elapsedMs = performance.now() - started;
@@ -275,6 +279,8 @@ interface KindResult {
   /** Lifecycles (or no-ops) AUTHENTICATED today by visibility, after the last round: every agent's, and the warm-up's. */
   authenticatedByVisibility: number;
   idleMemory: MemoryPoint[];
+  /** Daily KYCs of the untimed idle steps that failed (their agents are not counted as idle). */
+  untimedFailed: number;
   /** Least-squares slope over the points above the cache (null with fewer than two). */
   mibPer1000IdleBeyondCache: number | null;
   history: HistoryCostSummary;
@@ -282,7 +288,10 @@ interface KindResult {
 
 function combine(
   rounds: RushResult[],
-): Omit<KindResult, 'authenticatedByVisibility' | 'idleMemory' | 'mibPer1000IdleBeyondCache' | 'history'> {
+): Omit<
+  KindResult,
+  'authenticatedByVisibility' | 'idleMemory' | 'untimedFailed' | 'mibPer1000IdleBeyondCache' | 'history'
+> {
   const agents = rounds.reduce((n, r) => n + r.agents, 0);
   const succeeded = rounds.reduce((n, r) => n + r.agents - r.failed, 0);
   const elapsedMs = rounds.reduce((n, r) => n + r.elapsedMs, 0);
@@ -373,18 +382,23 @@ async function main() {
     const memory: Record<Kind, MemoryPoint[]> = { lifecycle: [], baseline: [] };
     const rounds: Record<Kind, RushResult[]> = { lifecycle: [], baseline: [] };
     const lastAgents: Record<Kind, EkycInput[]> = { lifecycle: [], baseline: [] };
-    /** Agents made ready and authenticated (untimed): the warm-up and the idle steps. */
-    const untimed = async (kind: Kind, count: number) => {
+    /** Untimed Daily KYCs that failed (idle steps: reported, not fatal; the box is shared and may starve a call). */
+    const untimedFailed: Record<Kind, string[]> = { lifecycle: [], baseline: [] };
+    /** Agents made ready and authenticated (untimed): the warm-up (must all succeed) and the idle steps. */
+    const untimed = async (kind: Kind, count: number, mustSucceed: boolean) => {
       const agents = await prepare(rig, kind, count);
       await waitForCount(rig.ekyc.client, inState(kind, 'AUTH_REQUIRED'), count, { died: () => rig.died });
       const r = await rush(rig, kind, agents, SETUP_CONCURRENCY);
-      if (r.failed)
+      if (r.failed && mustSucceed) {
         throw new Error(`${kind}: ${r.failed} of ${count} untimed Daily KYCs failed: ${r.errors.join(' | ')}`);
-      counted[kind] += count;
+      }
+      if (r.failed) log(`  ${r.failed} of ${count} untimed Daily KYCs FAILED: ${r.errors.join(' | ')}`);
+      untimedFailed[kind].push(...r.errors.slice(0, r.failed));
+      counted[kind] += count - r.failed;
     };
     log(`warm-up: ${opts.warmup} agents of each kind`);
     for (const kind of KINDS) {
-      await untimed(kind, opts.warmup);
+      await untimed(kind, opts.warmup, true);
       memory[kind].push(await idleMemory(rig, kind, counted[kind]));
     }
     for (let r = 0; r < opts.rounds; r++) {
@@ -406,7 +420,7 @@ async function main() {
     }
     for (let s = 0; s < opts.idleSteps; s++) {
       log(`idle step ${s + 1}: ${opts.agents} more lifecycles authenticated (not timed)`);
-      await untimed('lifecycle', opts.agents);
+      await untimed('lifecycle', opts.agents, false);
       memory.lifecycle.push(await idleMemory(rig, 'lifecycle', counted.lifecycle));
     }
     log(`reading ${opts.historySample} histories of each kind`);
@@ -419,6 +433,7 @@ async function main() {
         ...combine(rounds[kind]),
         authenticatedByVisibility: (await rig.ekyc.client.workflow.count(today)).count,
         idleMemory: memory[kind],
+        untimedFailed: untimedFailed[kind].length,
         mibPer1000IdleBeyondCache: beyondCache(memory[kind], opts.cache),
         history: await historyCosts(client, sample),
       };
@@ -496,7 +511,10 @@ function markdown(r: RushReport): string {
     '| ---: | ---: | ---: |',
     ...r.kinds.lifecycle.idleMemory.map((p) => `| ${p.idle} | ${p.rssMiB} | ${p.heapUsedMiB} |`),
     '',
-    `No-op baseline worker at the same points: ${r.kinds.baseline.idleMemory.map((p) => `${p.idle}: ${p.rssMiB} MiB`).join(', ')}.`,
+    `No-op baseline worker at the same points: ${r.kinds.baseline.idleMemory.map((p) => `${p.idle}: ${p.rssMiB} MiB`).join(', ')}.` +
+      (r.kinds.lifecycle.untimedFailed
+        ? ` **${r.kinds.lifecycle.untimedFailed} untimed Daily KYCs of the idle steps failed** (not counted as idle).`
+        : ''),
     '',
     '| target | measured | verdict |',
     '| --- | --- | --- |',
