@@ -18,7 +18,7 @@ import { EkoSimulator } from '../sim/eko-sim.js';
 import { CREDENTIALS } from '../test/sim/eko-fixtures.js';
 import { OtpBoard, baselineBoard, syntheticAgent } from './driver.js';
 import { machineInfo } from './machine.js';
-import { cacheOf, verdict, waitForCount, writeReport } from './report.js';
+import { cacheOf, verdict, waitForCount, wholeNumber, writeReport } from './report.js';
 import { mib, pool, round, sleep, slope, summarize, type Summary } from './stats.js';
 import { BASELINE_WORKFLOW_TYPE } from './baseline/shared.js';
 import {
@@ -47,16 +47,12 @@ function options() {
     },
   });
   const env = process.env;
-  const int = (v: string | undefined, fallback: number) => {
-    const n = Number(v ?? fallback);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`not a positive whole number: ${v}`);
-    return n;
-  };
+  const int = (v: string | undefined, name: string, fallback: number) => wholeNumber(v, name, fallback, 1);
   return {
-    sessions: int(values.sessions ?? env.BENCH_MEMORY_SESSIONS, 5000),
-    step: int(values.step ?? env.BENCH_MEMORY_STEP, 1000),
-    resumeSamples: int(values['resume-samples'] ?? env.BENCH_RESUME_SAMPLES, 100),
-    smallCache: int(values['small-cache'] ?? env.BENCH_SMALL_CACHE, 50),
+    sessions: int(values.sessions ?? env.BENCH_MEMORY_SESSIONS, '--sessions', 5000),
+    step: int(values.step ?? env.BENCH_MEMORY_STEP, '--step', 1000),
+    resumeSamples: int(values['resume-samples'] ?? env.BENCH_RESUME_SAMPLES, '--resume-samples', 100),
+    smallCache: int(values['small-cache'] ?? env.BENCH_SMALL_CACHE, '--small-cache', 50),
     /** The measured worker's cache: what `ekyc worker` ships with unless told otherwise; 'all' caches every session. */
     cache: cacheOf(values.cache ?? env.BENCH_MEMORY_CACHE),
     kind: kindOf(values.kind ?? env.BENCH_MEMORY_KIND ?? 'ekyc'),

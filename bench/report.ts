@@ -42,6 +42,13 @@ export function meanCpu(shares: CpuShare[]): CpuShare {
 
 export const cpuCells = (c: CpuShare) => `${c.temporalServer} / ${c.worker} / ${c.driver} / ${c.sim}`;
 
+/** A whole-number option (from its flag or its variable), or the fallback; `name` is what the error calls it. */
+export function wholeNumber(value: string | undefined, name: string, fallback: number, min = 0): number {
+  const v = Number(value ?? fallback);
+  if (!Number.isInteger(v) || v < min) throw new Error(`${name} must be a whole number ≥ ${min} (got ${value})`);
+  return v;
+}
+
 export const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
 
 /** The measured worker's sticky cache: what `ekyc worker` ships with unless told; 'all' caches every workflow. */

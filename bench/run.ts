@@ -17,7 +17,7 @@ import { startDevServer, type DevServer } from '../dev/temporal-server.js';
 import { otpBreakdown, type OtpBreakdown } from './breakdown.js';
 import { OtpBoard, baselineBoard, runRound, type RoundResult, type Target } from './driver.js';
 import { machineInfo, type MachineInfo } from './machine.js';
-import { cpuSnapshot, meanCpu, writeReport, type CpuShare, cpuPer, verdict } from './report.js';
+import { cpuPer, cpuSnapshot, meanCpu, verdict, wholeNumber, writeReport, type CpuShare } from './report.js';
 import { mib, round, summarize, type Summary } from './stats.js';
 import {
   BENCH_CODEC_KEYS,
@@ -64,12 +64,8 @@ function options(): Options {
     },
   });
   const env = process.env;
-  const int = (flag: string | undefined, variable: string, fallback: number) => {
-    const v = Number(flag ?? env[variable] ?? fallback);
-    if (!Number.isInteger(v) || v < 0)
-      throw new Error(`${variable} / --${variable.slice(6).toLowerCase()} must be a whole number`);
-    return v;
-  };
+  const int = (flag: string | undefined, variable: string, fallback: number) =>
+    wholeNumber(flag ?? env[variable], `${variable} / --${variable.slice(6).toLowerCase()}`, fallback);
   const modes = (values.modes ?? env.BENCH_MODES ?? 'zero,latency').split(',').map((m) => m.trim());
   if (!modes.every((m) => m === 'zero' || m === 'latency')) throw new Error('--modes takes zero and/or latency');
   const think = /^(\d+)-(\d+)$/.exec(values.think ?? env.BENCH_THINK_MS ?? '5000-15000');

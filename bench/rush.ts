@@ -51,6 +51,7 @@ import {
   meanCpu,
   verdict,
   waitForCount,
+  wholeNumber,
   writeReport,
   type CpuShare,
 } from './report.js';
@@ -113,10 +114,7 @@ function options(): RushOptions {
   const env = process.env;
   const int = (flag: keyof typeof values, fallback: number, min: number) => {
     const variable = `BENCH_RUSH_${flag.toUpperCase().replace(/-/g, '_')}`;
-    const raw = (values[flag] as string | undefined) ?? env[variable];
-    const v = Number(raw ?? fallback);
-    if (!Number.isInteger(v) || v < min) throw new Error(`--${flag} / ${variable} must be a whole number ≥ ${min}`);
-    return v;
+    return wholeNumber((values[flag] as string | undefined) ?? env[variable], `--${flag} / ${variable}`, fallback, min);
   };
   return {
     agents: int('agents', 1000, 1),
