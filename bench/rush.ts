@@ -231,9 +231,10 @@ async function rush(rig: Rig, kind: Kind, agents: EkycInput[], concurrency: numb
       // Names and codes only: no message of this code base carries PII, but keep the report short anyway.
       // The gRPC status under a ServiceError says what the server refused (deadline, resource exhausted...).
       const cause = (err as Error).cause as { message?: string } | undefined;
-      errors.push(
-        `${(err as Error).name}: ${(err as Error).message}${cause?.message ? ` (${cause.message})` : ''}`.slice(0, 300),
-      );
+      // The synthetic agent's workflow id, to read its history afterwards (`temporal workflow show`).
+      const id = WORKFLOW_ID[kind](agents[i].userCode);
+      const why = `${(err as Error).name}: ${(err as Error).message}${cause?.message ? ` (${cause.message})` : ''}`;
+      errors.push(`${id}: ${why}`.slice(0, 300));
     }
   });
   const elapsedMs = performance.now() - started;
