@@ -1,6 +1,7 @@
 // The activity that tells an agent's fingpayAgent lifecycle of a completed eKYC: signal-with-start, so the lifecycle
 // exists from the first completed eKYC on, however that eKYC was started. Its policy comes from the worker's config.
 import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import {
   AGENT_WORKFLOW_TYPE,
   agentWorkflowIdFor,
@@ -11,17 +12,30 @@ import {
 import type { fingpayAgent } from '../workflows/agent.js';
 import { ekycCompletedSignal } from '../workflows/messages.js';
 
+/**
+ * Signal-with-start of the agent's lifecycle with a completed eKYC: what the activity does, and what the morning-rush
+ * benchmark (bench/rush.ts) does for agents whose eKYC completed before it began. `client` must carry the codec.
+ */
+export async function signalEkycCompleted(
+  client: Client,
+  taskQueue: string,
+  policy: Partial<AgentPolicy> | undefined,
+  { userCode, completedAt, customerId, latlong, bankCode, ekycRunId }: EkycCompletedArg & { userCode: string },
+): Promise<void> {
+  await client.workflow.signalWithStart<typeof fingpayAgent, [EkycCompletedArg]>(AGENT_WORKFLOW_TYPE, {
+    workflowId: agentWorkflowIdFor(userCode),
+    taskQueue,
+    args: [{ userCode, ...(policy ? { policy } : {}) }],
+    signal: ekycCompletedSignal,
+    signalArgs: [{ completedAt, customerId, latlong, bankCode, ...(ekycRunId ? { ekycRunId } : {}) }],
+  });
+}
+
 export function createAgentActivities(policy: Partial<AgentPolicy> | undefined): AgentActivities {
   return {
-    async notifyAgentOfEkyc({ userCode, completedAt, customerId, latlong, bankCode, ekycRunId }) {
+    async notifyAgentOfEkyc(input) {
       const { client, info } = Context.current();
-      await client.workflow.signalWithStart<typeof fingpayAgent, [EkycCompletedArg]>(AGENT_WORKFLOW_TYPE, {
-        workflowId: agentWorkflowIdFor(userCode),
-        taskQueue: info.taskQueue,
-        args: [{ userCode, ...(policy ? { policy } : {}) }],
-        signal: ekycCompletedSignal,
-        signalArgs: [{ completedAt, customerId, latlong, bankCode, ...(ekycRunId ? { ekycRunId } : {}) }],
-      });
+      await signalEkycCompleted(client, info.taskQueue, policy, input);
     },
   };
 }

@@ -6,7 +6,6 @@
 // Flags (or BENCH_* variables): --sessions (5000), --step (1000), --cache (shipped default, or all),
 // --resume-samples (100), --small-cache (50), --kind (ekyc, or baseline: the no-op workflow of bench/baseline,
 // for the SDK's own cost per cached workflow).
-import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -19,7 +18,8 @@ import { EkoSimulator } from '../sim/eko-sim.js';
 import { CREDENTIALS } from '../test/sim/eko-fixtures.js';
 import { OtpBoard, baselineBoard, syntheticAgent } from './driver.js';
 import { machineInfo } from './machine.js';
-import { mib, pool, round, sleep, summarize, type Summary } from './stats.js';
+import { cacheOf, verdict, waitForCount, wholeNumber, writeReport } from './report.js';
+import { mib, pool, round, sleep, slope, summarize, type Summary } from './stats.js';
 import { BASELINE_WORKFLOW_TYPE } from './baseline/shared.js';
 import {
   BENCH_CODEC_KEYS,
@@ -47,29 +47,17 @@ function options() {
     },
   });
   const env = process.env;
-  const int = (v: string | undefined, fallback: number) => {
-    const n = Number(v ?? fallback);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`not a positive whole number: ${v}`);
-    return n;
-  };
+  const int = (v: string | undefined, name: string, fallback: number) => wholeNumber(v, name, fallback, 1);
   return {
-    sessions: int(values.sessions ?? env.BENCH_MEMORY_SESSIONS, 5000),
-    step: int(values.step ?? env.BENCH_MEMORY_STEP, 1000),
-    resumeSamples: int(values['resume-samples'] ?? env.BENCH_RESUME_SAMPLES, 100),
-    smallCache: int(values['small-cache'] ?? env.BENCH_SMALL_CACHE, 50),
+    sessions: int(values.sessions ?? env.BENCH_MEMORY_SESSIONS, '--sessions', 5000),
+    step: int(values.step ?? env.BENCH_MEMORY_STEP, '--step', 1000),
+    resumeSamples: int(values['resume-samples'] ?? env.BENCH_RESUME_SAMPLES, '--resume-samples', 100),
+    smallCache: int(values['small-cache'] ?? env.BENCH_SMALL_CACHE, '--small-cache', 50),
     /** The measured worker's cache: what `ekyc worker` ships with unless told otherwise; 'all' caches every session. */
     cache: cacheOf(values.cache ?? env.BENCH_MEMORY_CACHE),
     kind: kindOf(values.kind ?? env.BENCH_MEMORY_KIND ?? 'ekyc'),
     outDir: values.out ?? env.BENCH_OUT ?? join(ROOT, 'artifacts', 'bench'),
   };
-}
-
-function cacheOf(value: string | undefined): number | 'all' {
-  if (value === 'all') return 'all';
-  if (value === undefined) return loadWorkerCacheSize({});
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error('--cache takes a positive whole number or "all"');
-  return n;
 }
 
 function kindOf(kind: string): WorkerKind {
@@ -78,16 +66,6 @@ function kindOf(kind: string): WorkerKind {
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
-
-/** Least-squares slope of y over x. */
-function slope(points: { x: number; y: number }[]): number {
-  const n = points.length;
-  const mx = points.reduce((a, p) => a + p.x, 0) / n;
-  const my = points.reduce((a, p) => a + p.y, 0) / n;
-  const num = points.reduce((a, p) => a + (p.x - mx) * (p.y - my), 0);
-  const den = points.reduce((a, p) => a + (p.x - mx) ** 2, 0);
-  return den ? num / den : NaN;
-}
 
 async function main() {
   const opts = options();
@@ -151,12 +129,7 @@ async function main() {
     // The OTP is out once Eko answered; the session waits once the workflow has taken that answer.
     const type = opts.kind === 'ekyc' ? 'fingpayEkyc' : BASELINE_WORKFLOW_TYPE;
     const query = `WorkflowType = '${type}' AND EkycStage = 'AWAITING_OTP' AND ExecutionStatus = 'Running'`;
-    for (let i = 0; i < 600; i++) {
-      if (died) throw died;
-      if ((await ekyc.client.workflow.count(query)).count >= waiting.length) return;
-      await sleep(500);
-    }
-    throw new Error('sessions did not all reach AWAITING_OTP');
+    await waitForCount(ekyc.client, query, waiting.length, { died: () => died });
   };
 
   try {
@@ -201,13 +174,7 @@ async function main() {
       perThousandWaitingSessions: perThousand,
       ...(opts.kind === 'ekyc' ? { resume: await resume(big) } : {}),
     };
-    const md = markdown(report);
-    await mkdir(opts.outDir, { recursive: true });
-    const stamp = machine.date.replace(/[:.]/g, '-');
-    const name = `bench-memory-${opts.kind}-${stamp}`;
-    await writeFile(join(opts.outDir, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
-    await writeFile(join(opts.outDir, `${name}.md`), md);
-    process.stdout.write(`${JSON.stringify(report)}\n\n${md}`);
+    await writeReport(opts.outDir, `bench-memory-${opts.kind}`, machine.date, report, markdown(report));
   } finally {
     finished = true;
     await ekyc.close();
@@ -267,7 +234,7 @@ interface Resume {
   smallCacheWorker: { maxCachedWorkflows: number; openSessions: number; rssMiB: number };
 }
 
-const verdict = (mibPer1000: number) => (mibPer1000 <= TARGET_MIB_PER_1000 ? 'met' : '**missed**');
+const meets = (mibPer1000: number) => verdict(mibPer1000 <= TARGET_MIB_PER_1000);
 
 function markdown(r: {
   kind: WorkerKind;
@@ -297,9 +264,9 @@ function markdown(r: {
     `Per 1,000 waiting sessions (least-squares slope over all steps): ${p.rssMiB} MiB RSS (main-thread heap ${p.heapUsedMiB} MiB; ` +
       `the workflows live in the SDK's worker threads); first to last step: ${p.rssEndToEndMiB} MiB.`,
     p.rssBeyondCacheMiB === null
-      ? `Every session cached: **${p.rssMiB} MiB per 1,000**. Target ≤ ${TARGET_MIB_PER_1000} MB: ${verdict(p.rssMiB)}.`
+      ? `Every session cached: **${p.rssMiB} MiB per 1,000**. Target ≤ ${TARGET_MIB_PER_1000} MB: ${meets(p.rssMiB)}.`
       : `Beyond the cache of ${r.options.cache} (steps above it): **${p.rssBeyondCacheMiB} MiB per 1,000 waiting sessions**. ` +
-        `Target ≤ ${TARGET_MIB_PER_1000} MB: ${verdict(p.rssBeyondCacheMiB)}.`,
+        `Target ≤ ${TARGET_MIB_PER_1000} MB: ${meets(p.rssBeyondCacheMiB)}.`,
     '',
   ];
   if (r.resume) {

@@ -7,7 +7,6 @@
 // --latency, --rounds, --warmup, --modes (zero,latency), --paced-sessions, --think (min-max ms), --paced-mode,
 // --profile (writes the workers' --cpu-prof profiles).
 import { execFileSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,7 +17,8 @@ import { startDevServer, type DevServer } from '../dev/temporal-server.js';
 import { otpBreakdown, type OtpBreakdown } from './breakdown.js';
 import { OtpBoard, baselineBoard, runRound, type RoundResult, type Target } from './driver.js';
 import { machineInfo, type MachineInfo } from './machine.js';
-import { cpuSeconds, mib, round, summarize, type Summary } from './stats.js';
+import { cpuPer, cpuSnapshot, meanCpu, verdict, wholeNumber, writeReport, type CpuShare } from './report.js';
+import { mib, round, summarize, type Summary } from './stats.js';
 import {
   BENCH_CODEC_KEYS,
   ROOT,
@@ -64,12 +64,8 @@ function options(): Options {
     },
   });
   const env = process.env;
-  const int = (flag: string | undefined, variable: string, fallback: number) => {
-    const v = Number(flag ?? env[variable] ?? fallback);
-    if (!Number.isInteger(v) || v < 0)
-      throw new Error(`${variable} / --${variable.slice(6).toLowerCase()} must be a whole number`);
-    return v;
-  };
+  const int = (flag: string | undefined, variable: string, fallback: number) =>
+    wholeNumber(flag ?? env[variable], `${variable} / --${variable.slice(6).toLowerCase()}`, fallback);
   const modes = (values.modes ?? env.BENCH_MODES ?? 'zero,latency').split(',').map((m) => m.trim());
   if (!modes.every((m) => m === 'zero' || m === 'latency')) throw new Error('--modes takes zero and/or latency');
   const think = /^(\d+)-(\d+)$/.exec(values.think ?? env.BENCH_THINK_MS ?? '5000-15000');
@@ -89,16 +85,6 @@ function options(): Options {
     profile: values.profile ?? env.BENCH_PROFILE === '1',
     outDir: values.out ?? env.BENCH_OUT ?? join(ROOT, 'artifacts', 'bench'),
   };
-}
-
-/** CPU seconds per session of each process, over one round. */
-interface CpuShare {
-  temporalServer: number;
-  worker: number;
-  /** The driver: client calls (the client library's validation and encryption for eKYC) and the bookkeeping. */
-  driver: number;
-  /** The Eko simulator's process: Eko's side of the eKYC calls, not ours (0 for the baseline). */
-  sim: number;
 }
 
 interface KindResult {
@@ -156,32 +142,11 @@ function signEncrypt(): SignEncrypt[] {
   return (JSON.parse(out.split('\n')[0]) as { results: SignEncrypt[] }).results;
 }
 
-function cpuSnapshot(server: DevServer, worker: BenchWorker, sim: SimProcess) {
-  const self = process.cpuUsage();
-  return {
-    server: cpuSeconds(server.pid),
-    worker: cpuSeconds(worker.pid),
-    driver: (self.user + self.system) / 1e6,
-    sim: cpuSeconds(sim.pid),
-  };
-}
+const snapshot = (server: DevServer, worker: BenchWorker, sim: SimProcess) =>
+  cpuSnapshot({ server: server.pid, worker: worker.pid, sim: sim.pid });
 
 const otpCalls = (r: RoundResult) =>
   r.timings.map((t) => ({ workflowId: t.workflowId, sentAt: t.otpSentAt, doneAt: t.otpDoneAt }));
-
-function cpuPer(
-  before: ReturnType<typeof cpuSnapshot>,
-  after: ReturnType<typeof cpuSnapshot>,
-  sessions: number,
-): CpuShare {
-  const per = (a: number, b: number) => round(((b - a) * 1000) / Math.max(1, sessions), 2);
-  return {
-    temporalServer: per(before.server, after.server),
-    worker: per(before.worker, after.worker),
-    driver: per(before.driver, after.driver),
-    sim: per(before.sim, after.sim),
-  };
-}
 
 async function runMode(
   mode: 'zero' | 'latency',
@@ -246,9 +211,9 @@ async function runMode(
       const order = r % 2 === 0 ? (['baseline', 'ekyc'] as const) : (['ekyc', 'baseline'] as const);
       for (const kind of order) {
         workers[kind].resetPeak();
-        const before = cpuSnapshot(server, workers[kind], sim);
+        const before = snapshot(server, workers[kind], sim);
         const result = await runRound(targets[kind], opts.sessions, opts.concurrency);
-        const after = cpuSnapshot(server, workers[kind], sim);
+        const after = snapshot(server, workers[kind], sim);
         rounds[kind].push({ result, cpu: cpuPer(before, after, result.sessions) });
         log(
           `[${mode}] round ${r + 1} ${kind}: ${round(result.sessionsPerSecond, 2)} sessions/s` +
@@ -268,9 +233,9 @@ async function runMode(
         const order = r % 2 === 0 ? (['baseline', 'ekyc'] as const) : (['ekyc', 'baseline'] as const);
         const n = Math.ceil(opts.pacedSessions / opts.rounds);
         for (const kind of order) {
-          const before = cpuSnapshot(server, workers[kind], sim);
+          const before = snapshot(server, workers[kind], sim);
           const result = await runRound(targets[kind], n, opts.concurrency, opts.thinkMs);
-          const after = cpuSnapshot(server, workers[kind], sim);
+          const after = snapshot(server, workers[kind], sim);
           runs[kind].push({ result, cpu: cpuPer(before, after, result.sessions) });
           log(
             `[${mode}] paced round ${r + 1} ${kind}: ${result.sessions} sessions${result.failed ? `, ${result.failed} FAILED` : ''}`,
@@ -330,8 +295,6 @@ function combine(rounds: { result: RoundResult; cpu: CpuShare }[], worker: Bench
   const sessions = rounds.reduce((n, r) => n + r.result.sessions, 0);
   const elapsedMs = rounds.reduce((n, r) => n + r.result.elapsedMs, 0);
   const timings = rounds.flatMap((r) => r.result.timings);
-  const meanOf = (pick: (c: CpuShare) => number) =>
-    round(rounds.reduce((n, r) => n + pick(r.cpu), 0) / rounds.length, 2);
   return {
     sessions,
     failed: rounds.reduce((n, r) => n + r.result.failed, 0),
@@ -341,17 +304,10 @@ function combine(rounds: { result: RoundResult; cpu: CpuShare }[], worker: Bench
     submitOtpRttMs: summarize(timings.map((t) => t.otpRttMs)),
     submitBiometricRttMs: summarize(timings.map((t) => t.biometricRttMs)),
     wrongStageRetriesPerSession: round(timings.reduce((n, t) => n + t.wrongStageRetries, 0) / Math.max(1, sessions), 3),
-    cpuMsPerSession: {
-      temporalServer: meanOf((c) => c.temporalServer),
-      worker: meanOf((c) => c.worker),
-      driver: meanOf((c) => c.driver),
-      sim: meanOf((c) => c.sim),
-    },
+    cpuMsPerSession: meanCpu(rounds.map((r) => r.cpu)),
     workerPeakRssMiB: mib(worker.peakRss()),
   };
 }
-
-const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
 
 function markdown(report: { machine: MachineInfo; options: Options; modes: ModeResult[]; signEncrypt: SignEncrypt[] }) {
   const { machine, options: o } = report;
@@ -462,14 +418,8 @@ async function main() {
     modes,
     signEncrypt: se,
   };
-  const md = markdown(report);
-  await mkdir(opts.outDir, { recursive: true });
-  const stamp = machine.date.replace(/[:.]/g, '-');
-  const name = `bench-${stamp}`;
-  await writeFile(join(opts.outDir, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
-  await writeFile(join(opts.outDir, `${name}.md`), md);
-  process.stdout.write(`${JSON.stringify(report)}\n\n${md}`);
-  log(`written: ${join(opts.outDir, `${name}.{json,md}`)}`);
+  const stem = await writeReport(opts.outDir, 'bench', machine.date, report, markdown(report));
+  log(`written: ${stem}.{json,md}`);
 }
 
 main().catch((err) => {

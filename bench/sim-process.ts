@@ -3,7 +3,7 @@
 // would not, but no longer for the driver's event loop, whose clocks time the round trips. The parent
 // (bench/workers.ts spawnSim) talks to it over IPC: `ready` (base URL, public key), `otpSent` (user code and the
 // synthetic agent's OTP, so the driver needs no lookup), `served` (how long the simulator held each Eko call,
-// minus its configured latency).
+// minus its configured latency), `addAgents` (agents whose eKYC completed before the run: the morning rush's).
 import dc from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
 import { EkoSimulator, SIM_PATH_PREFIX } from '../sim/eko-sim.js';
@@ -43,6 +43,12 @@ async function main() {
     if (message.type === 'served') {
       send({ type: 'served', ms: served });
       served = [];
+    } else if (message.type === 'addAgents') {
+      for (const { ekycCompletedAt, ...agent } of message.agents) {
+        sim!.addAgent(agent);
+        sim!.updateAgent(agent.userCode, { ekycCompletedAt });
+      }
+      send({ type: 'agentsAdded', count: message.agents.length });
     } else if (message.type === 'stop') {
       void sim!.stop().then(() => process.disconnect?.());
     }

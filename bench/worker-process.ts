@@ -7,6 +7,7 @@ import { createActivities } from '../activities/index.js';
 import { createDataConverter } from '../codec/data-converter.js';
 import {
   loadCodecConfig,
+  loadDailyAuthPolicy,
   loadEkoConfig,
   loadOtpSendCaps,
   loadWorkerMetricsPort,
@@ -15,7 +16,7 @@ import {
 import { createLogger } from '../observability/logger.js';
 import { installRuntime } from '../worker/runtime.js';
 import { createEkycWorker } from '../worker/worker.js';
-import { createBaselineActivities } from './baseline/activities.js';
+import { createBaselineActivities, createBaselineAgentActivities } from './baseline/activities.js';
 import type { FromWorker, ToWorker } from './workers.js';
 
 const env = process.env;
@@ -42,7 +43,12 @@ async function main() {
     kind === 'ekyc'
       ? await createEkycWorker({
           ...common,
-          activities: createActivities({ eko: loadEkoConfig(env), logger, otpSends: loadOtpSendCaps(env) }),
+          activities: createActivities({
+            eko: loadEkoConfig(env),
+            logger,
+            otpSends: loadOtpSendCaps(env),
+            agentPolicy: loadDailyAuthPolicy(env),
+          }),
           dataConverter: createDataConverter(loadCodecConfig(env)),
           shutdownGraceTime: '5s',
           ...(maxCachedWorkflows !== undefined ? { maxCachedWorkflows } : {}),
@@ -50,9 +56,12 @@ async function main() {
         })
       : await Worker.create({
           ...common,
-          activities: createBaselineActivities(Number(env.BENCH_LATENCY_MS ?? 0), (userCode) =>
-            send({ type: 'otpSent', userCode }),
-          ),
+          activities: {
+            ...createBaselineActivities(Number(env.BENCH_LATENCY_MS ?? 0), (userCode) =>
+              send({ type: 'otpSent', userCode }),
+            ),
+            ...createBaselineAgentActivities(Number(env.BENCH_LATENCY_MS ?? 0)),
+          },
           shutdownGraceTime: '5s',
           ...(maxCachedWorkflows !== undefined ? { maxCachedWorkflows } : {}),
           workflowThreadPoolSize: workflowThreads,

@@ -10,6 +10,7 @@ import { DefaultLogger, bundleWorkflowCode } from '@temporalio/worker';
 import { bundleWorkflows } from '../worker/bundle.js';
 import { CREDENTIALS } from '../test/sim/eko-fixtures.js';
 import { freePort } from '../dev/ports.js';
+import type { SimAgentInit } from '../sim/eko-agents.js';
 
 export type WorkerKind = 'ekyc' | 'baseline';
 export type ToWorker = { type: 'memory' } | { type: 'stop' };
@@ -18,11 +19,14 @@ export type FromWorker =
   | { type: 'otpSent'; userCode: string }
   | { type: 'memory'; rss: number; heapUsed: number; external: number };
 
-export type ToSim = { type: 'served' } | { type: 'stop' };
+/** An agent the simulator knows, with the instant (ISO) its eKYC completed. */
+export type SimAgentWithEkyc = SimAgentInit & { ekycCompletedAt: string };
+export type ToSim = { type: 'served' } | { type: 'stop' } | { type: 'addAgents'; agents: SimAgentWithEkyc[] };
 export type FromSim =
   | { type: 'ready'; baseUrl: string; publicKeySpkiBase64: string }
   | { type: 'otpSent'; userCode: string; otp: string }
-  | { type: 'served'; ms: number[] };
+  | { type: 'served'; ms: number[] }
+  | { type: 'agentsAdded'; count: number };
 
 /** Where the ekyc worker finds Eko: what an EkoSimulator, or a simulator process, tells it. */
 export interface SimEndpoint {
@@ -219,6 +223,8 @@ export interface SimProcess extends SimEndpoint {
   onOtpSent(listener: (userCode: string, otp: string) => void): void;
   /** How long the simulator held each Eko call since the last ask, minus its configured latency (ms). */
   served(): Promise<number[]>;
+  /** Registers agents whose eKYC completed at the given instants (one IPC round trip per call). */
+  addAgents(agents: SimAgentWithEkyc[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -234,11 +240,14 @@ export async function spawnSim(latencyMs: number): Promise<SimProcess> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const otpListeners: ((userCode: string, otp: string) => void)[] = [];
   let servedWaiter: ((ms: number[]) => void) | undefined;
+  let addedWaiter: (() => void) | undefined;
+  let adding = Promise.resolve();
   const ready = await new Promise<SimEndpoint>((resolve, reject) => {
     child.on('message', (message: FromSim) => {
       if (message.type === 'ready') resolve(message);
       else if (message.type === 'otpSent') for (const l of otpListeners) l(message.userCode, message.otp);
       else if (message.type === 'served') servedWaiter?.(message.ms);
+      else if (message.type === 'agentsAdded') addedWaiter?.();
     });
     void exited.then(() => reject(new Error(`the simulator exited before it was ready: ${err.slice(-2000)}`)));
   });
@@ -251,6 +260,15 @@ export async function spawnSim(latencyMs: number): Promise<SimProcess> {
       const answer = new Promise<number[]>((r) => (servedWaiter = r));
       child.send({ type: 'served' } satisfies ToSim);
       return answer;
+    },
+    addAgents(agents) {
+      // One batch at a time: each answer resolves the batch sent before it.
+      adding = adding.then(async () => {
+        const answer = new Promise<void>((r) => (addedWaiter = r));
+        child.send({ type: 'addAgents', agents } satisfies ToSim);
+        await answer;
+      });
+      return adding;
     },
     async stop() {
       if (child.exitCode !== null || child.signalCode) return;

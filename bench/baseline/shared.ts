@@ -1,6 +1,6 @@
 // What the baseline workflow, its activities and the benchmark driver share: types and update definitions.
 // No Node imports.
-import { defineUpdate } from '@temporalio/workflow';
+import { defineSignal, defineUpdate } from '@temporalio/workflow';
 
 /** The session input, carried through as the real workflow carries it (same payload sizes). */
 export interface BaselineInput {
@@ -26,3 +26,36 @@ export const BASELINE_WORKFLOW_TYPE = 'baselineSession';
 
 export const baselineSubmitOtp = defineUpdate<BaselineOutcome, [{ otp: string }]>('submitOtp');
 export const baselineSubmitBiometric = defineUpdate<BaselineOutcome, [{ pidData: string }]>('submitBiometric');
+
+// ---- the morning rush (bench/rush.ts): the lifecycle-shaped no-op ------------------------------------------------
+
+/** What the no-op lifecycle is told on creation (the real one's `ekycCompleted` signal carries the same fields). */
+export interface BaselineEkycArg {
+  completedAt: string;
+  customerId: string;
+  latlong: string;
+  bankCode: string;
+}
+
+/** The Daily KYC request, as the real `submitDailyAuth` carries it (same payload sizes). */
+export interface BaselineDailyAuthArg {
+  aadhaar: string;
+  pidData: string;
+}
+
+export interface BaselineDailyAuthOutcome {
+  accepted: boolean;
+  state: 'EKYC_PENDING' | 'AUTH_REQUIRED' | 'AUTHENTICATED';
+  validUntil?: string;
+}
+
+export interface BaselineAgentActivities {
+  submitDailyKyc(input: BaselineDailyAuthArg & BaselineEkycArg & { userCode: string }): Promise<{ userCode: string }>;
+}
+
+export const BASELINE_AGENT_WORKFLOW_TYPE = 'baselineAgent';
+export const baselineAgentWorkflowId = (userCode: string) => `bench-baseline-agent-${userCode}`;
+export const baselineEkycCompleted = defineSignal<[BaselineEkycArg]>('ekycCompleted');
+export const baselineSubmitDailyAuth = defineUpdate<BaselineDailyAuthOutcome, [BaselineDailyAuthArg]>(
+  'submitDailyAuth',
+);

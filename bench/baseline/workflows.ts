@@ -74,3 +74,5 @@ export async function baselineSession(input: BaselineInput): Promise<{ userCode:
   await condition(allHandlersFinished);
   return { userCode: input.userCode };
 }
+
+export { baselineAgent } from './agent.js';
