@@ -1,7 +1,7 @@
 // The eKYC activities: each is one Eko call. A classified Eko failure becomes an ApplicationFailure whose type
 // the workflow matches and whose nonRetryable/nextRetryDelay come straight from the classification table.
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { EkoConfig } from '../config/index.js';
+import type { EkoConfig, WebhookConfig } from '../config/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { DailyKycActivities, EkoStep, EkycActivities } from '../common/eko-steps.js';
 import { EkoClient, EkoError, type CallOptions } from './eko/client.js';
@@ -9,6 +9,8 @@ import { uncertainIfRetriedBiometric } from './eko/classify.js';
 import { createOtpQuotaActivities, type OtpSendCaps } from './otp-quota.js';
 import { createAgentActivities } from './agent.js';
 import type { AgentActivities, AgentPolicy } from '../common/agent.js';
+import { createWebhookActivities } from '../events/delivery.js';
+import type { WebhookActivities } from '../events/model.js';
 import { DEFAULT_OTP_SENDS_PER_DAY, DEFAULT_OTP_SENDS_PER_HOUR, type OtpQuotaActivities } from '../common/otp-quota.js';
 
 export interface ActivityDeps {
@@ -18,10 +20,16 @@ export interface ActivityDeps {
   otpSends?: OtpSendCaps;
   /** The policy a new fingpayAgent lifecycle starts with (EKYC_DAILY_AUTH_*); the defaults when absent. */
   agentPolicy?: Partial<AgentPolicy>;
+  /** Partner webhooks (EKYC_WEBHOOK_*); absent or null: no events are emitted. */
+  webhooks?: WebhookConfig | null;
 }
 
 /** Everything the worker registers: the Eko steps (eKYC and Daily KYC) and the OTP quota. */
-export type WorkerActivities = EkycActivities & DailyKycActivities & OtpQuotaActivities & AgentActivities;
+export type WorkerActivities = EkycActivities &
+  DailyKycActivities &
+  OtpQuotaActivities &
+  AgentActivities &
+  WebhookActivities;
 
 /** The activity's cancellation signal when running as an activity; nothing when called directly. */
 function cancellation(): CallOptions {
@@ -106,6 +114,7 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
     submitBiometric: (input) => run('biometric', input, (o) => client.submitBiometric(input, o)),
     submitDailyKyc: (input) => run('dailyKyc', input, (o) => client.submitDailyKyc(input, o)),
     ...createAgentActivities(deps.agentPolicy),
+    ...createWebhookActivities(deps.webhooks ?? null, deps.logger),
     ...createOtpQuotaActivities(
       deps.otpSends ?? { perHour: DEFAULT_OTP_SENDS_PER_HOUR, perDay: DEFAULT_OTP_SENDS_PER_DAY },
     ),

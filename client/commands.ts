@@ -168,6 +168,22 @@ export async function dailyAuthCommand(o: Options) {
   });
 }
 
+/** `ekyc webhooks failed [--user-code C]`: the partner events that exhausted their retries. */
+export async function webhooksFailedCommand(o: Options) {
+  if (o.userCode !== undefined) validateUserCode(o.userCode);
+  const { failedWebhooks } = await import('./webhooks.js');
+  return withClient((client) => failedWebhooks(client.client, o.userCode));
+}
+
+/** `ekyc webhooks redeliver [--user-code C [--event-id msg_…]…]`: queues failed events again. */
+export async function webhooksRedeliverCommand(o: Record<string, string | string[] | undefined>) {
+  const userCode = o.userCode as string | undefined;
+  const ids = o.eventId as string[] | undefined;
+  if (userCode !== undefined) validateUserCode(userCode);
+  const { redeliverWebhooks } = await import('./webhooks.js');
+  return withClient((client) => redeliverWebhooks(client.client, userCode, ids));
+}
+
 export async function invalidateDailyAuthCommand(o: Options) {
   validateUserCode(o.userCode);
   const { reason } = checkedInvalidateArg({ reason: o.reason });

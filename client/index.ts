@@ -67,6 +67,8 @@ import type { fingpayEkyc } from '../workflows/index.js';
 import { dailyAuthRefusal, unavailableReason, validatorRejection } from './temporal-errors.js';
 
 export * from './errors.js';
+export { verifyWebhook, WebhookVerificationError } from '../events/signing.js';
+export type { WebhookEvent, WebhookEventType, EkycEventData, AgentEventData } from '../events/model.js';
 export { ValidationError } from '../common/validation.js';
 
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;

@@ -15,6 +15,7 @@ import {
   loadWorkerWorkflowThreads,
   loadWorkerMetricsPort,
   loadWorkerVersioning,
+  loadWebhookConfig,
   type Env,
 } from '../config/index.js';
 import { createLogger } from '../observability/logger.js';
@@ -33,6 +34,7 @@ export async function runWorkerCommand(env: Env = process.env): Promise<void> {
   const maxCachedWorkflows = loadWorkerCacheSize(env);
   const otpSends = loadOtpSendCaps(env);
   const agentPolicy = loadDailyAuthPolicy(env);
+  const webhooks = loadWebhookConfig(env);
   const workflowThreads = loadWorkerWorkflowThreads(env);
   const tracingConfig = loadTracingConfig(env, 'ekyc-worker');
   const deploymentVersion = resolveDeploymentVersion(loadWorkerVersioning(env));
@@ -49,7 +51,7 @@ export async function runWorkerCommand(env: Env = process.env): Promise<void> {
       namespace: temporal.namespace,
       taskQueue: temporal.taskQueue,
       identity,
-      activities: createActivities({ eko, logger, otpSends, agentPolicy }),
+      activities: createActivities({ eko, logger, otpSends, agentPolicy, webhooks }),
       dataConverter: createDataConverter(codec),
       // An Eko call in flight at shutdown may finish (its own timeout plus a margin) rather than be retried.
       shutdownGraceTime: eko.timeoutMs + 5_000,
@@ -69,6 +71,7 @@ export async function runWorkerCommand(env: Env = process.env): Promise<void> {
         cacheSize: worker.options.maxCachedWorkflows,
         workflowThreads: worker.options.workflowThreadPoolSize,
         deployment: deploymentVersion,
+        webhooks: webhooks ? new URL(webhooks.url).origin : null,
       },
     });
     // Resolves once a shutdown signal has drained the worker.

@@ -62,6 +62,7 @@ import {
   submitOtpUpdate,
 } from './messages.js';
 import { versioningOptions } from './versioning.js';
+import { WorkflowEvents } from './events.js';
 
 type Request = { updateId?: number } & (
   { kind: 'otp'; otp: string } | { kind: 'resend' } | { kind: 'biometric'; pidData: string }
@@ -152,6 +153,8 @@ class EkycSession {
   private readonly calls: Record<EkycStep, number> = { sendOtp: 0, verifyOtp: 0, biometric: 0 };
   private readonly eko: EkoCalls;
   private readonly quota: OtpQuotaActivities;
+  /** Partner webhooks (workflows/events.ts): the session's end, handed over without waiting for the receiver. */
+  private readonly events = new WorkflowEvents();
 
   constructor(
     private readonly input: EkycInput,
@@ -501,6 +504,7 @@ class EkycSession {
     this.transition(stage);
     // Labels are stage and a code from a fixed set (Eko failure types and END_CODE), so cardinality stays small.
     sessionsEnded().add(1, { stage, code: this.lastError?.code ?? 'OK' });
+    this.events.ekycEnded(this.input.userCode, stage, this.lastError?.code ?? null, iso(this.completedAt));
   }
 
   /** The workflow's current details in the Temporal UI: stage and attempts, nothing personal. */
@@ -668,6 +672,7 @@ class EkycSession {
     for (let request = this.queue.shift(); request; request = this.queue.shift()) {
       this.refuse(request, this.wrongStage());
     }
+    await this.events.flush();
     await condition(allHandlersFinished);
   }
 }

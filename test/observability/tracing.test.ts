@@ -376,6 +376,8 @@ describe('the traced workflow code', () => {
             submitDailyKyc: unused,
             reserveOtpSend: unused,
             notifyAgentOfEkyc: unused,
+            emitWebhookEvent: unused,
+            deliverWebhook: unused,
           },
           dataConverter: testDataConverter(),
           workflowBundle: { code: plainCode },
