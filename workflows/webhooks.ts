@@ -103,6 +103,8 @@ class WebhookQueue {
   private readonly seen: string[];
   private policy: DeliveryPolicy;
   private inFlight: WebhookEvent | null = null;
+  /** Redelivery requests, served by the main loop (so an update completes after what it caused, traced or not). */
+  private readonly redeliveries: { ids: string[] | undefined; requeued?: string[] }[] = [];
   private publishedFailures = -1;
 
   constructor(input: WebhooksInput) {
@@ -119,19 +121,41 @@ class WebhookQueue {
   async run(): Promise<void> {
     upsertSearchAttributes([{ key: EKO_USER_CODE_SA, value: this.userCode }]);
     for (;;) {
-      this.publish();
+      this.serveRedeliveries();
       const event = this.queue.shift();
       if (event) {
         this.inFlight = event;
-        await this.deliver(event);
+        let done = false;
+        const delivery = this.deliver(event).finally(() => (done = true));
+        // A redelivery asked for meanwhile is served at once, not after this event's retries.
+        while (!done) {
+          await condition(() => done || this.redeliveries.length > 0);
+          this.serveRedeliveries();
+        }
+        await delivery;
         this.inFlight = null;
         continue;
       }
       if (this.runIsLong() && allHandlersFinished()) {
         await continueAsNew<typeof fingpayWebhooks>(this.carry());
       }
-      await condition(() => this.queue.length > 0 || (this.runIsLong() && allHandlersFinished()));
+      await condition(
+        () => this.queue.length > 0 || this.redeliveries.length > 0 || (this.runIsLong() && allHandlersFinished()),
+      );
     }
+  }
+
+  /** Moves the failed events each waiting redelivery names back to the front of the queue, in sequence order. */
+  private serveRedeliveries(): void {
+    for (let request = this.redeliveries.shift(); request; request = this.redeliveries.shift()) {
+      const { ids } = request;
+      const chosen = this.failed.filter((f) => ids === undefined || ids.includes(f.event.id));
+      this.failed = this.failed.filter((f) => !chosen.includes(f));
+      // Ahead of newer events: same id, same sequence, same body.
+      this.queue.unshift(...chosen.map((f) => f.event).sort((a, b) => a.data.sequence - b.data.sequence));
+      request.requeued = chosen.map((f) => f.event.id);
+    }
+    this.publish();
   }
 
   private async deliver(event: WebhookEvent): Promise<void> {
@@ -232,13 +256,11 @@ class WebhookQueue {
 
     setHandler(
       redeliverWebhooksUpdate,
-      (arg) => {
-        const ids = arg?.ids;
-        const chosen = this.failed.filter((f) => ids === undefined || ids.includes(f.event.id));
-        this.failed = this.failed.filter((f) => !chosen.includes(f));
-        // Ahead of newer events, in their original order: same id, same sequence, same body.
-        this.queue.unshift(...chosen.map((f) => f.event).sort((a, b) => a.data.sequence - b.data.sequence));
-        return { requeued: chosen.map((f) => f.event.id) };
+      async (arg) => {
+        const request: { ids: string[] | undefined; requeued?: string[] } = { ids: arg?.ids };
+        this.redeliveries.push(request);
+        await condition(() => request.requeued !== undefined);
+        return { requeued: request.requeued! };
       },
       {
         validator: (arg) => {
