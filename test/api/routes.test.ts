@@ -2,7 +2,8 @@
 // Eko simulator. Each test drives its own agent with a token minted for it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { buildApi } from '../../api/app.js';
+// Every response these tests observe is checked against GET /openapi.json (openapi-conformance.ts).
+import { buildApi } from './openapi-conformance.js';
 import { RULES } from '../../common/validation.js';
 import { workflowIdFor } from '../../common/domain.js';
 import { badChecksumAadhaar, pidData, syntheticUserCode, type Agent } from '../sim/eko-fixtures.js';
