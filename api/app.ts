@@ -277,11 +277,18 @@ export function buildApi(options: ApiOptions): FastifyInstance {
 
       v1.post(
         '/ekyc',
-        { schema: { body: schemas.startBody, response: { 200: schemas.startResult, 201: schemas.startResult } } },
-        async (request: FastifyRequest<{ Body: EkycInput }>, reply) => {
+        {
+          schema: {
+            querystring: schemas.startQuery,
+            body: schemas.startBody,
+            response: { 200: schemas.startResult, 201: schemas.startResult },
+          },
+        },
+        async (request: FastifyRequest<{ Body: EkycInput; Querystring: { wait?: 'first-step' } }>, reply) => {
+          const waitForFirstStep = request.query.wait === 'first-step';
           const result = await step(
             'start',
-            () => client.startEkyc(request.body),
+            () => client.startEkyc(request.body, waitForFirstStep ? { waitForFirstStep } : {}),
             (r) => (r.resumed ? 'resumed' : 'started'),
           );
           reply.code(result.resumed ? 200 : 201).header('location', `/v1/ekyc/${request.body.userCode}`);

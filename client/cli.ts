@@ -42,6 +42,7 @@ export function buildProgram(): Command {
     .requiredOption('--latlong <lat,long>', 'location in decimal degrees')
     .requiredOption('--bank-code <code>', 'Eko bank code, e.g. HDFC')
     .option('--policy <json>', 'policy overrides as JSON, e.g. {"otpTimeout":"5m"}')
+    .option('--wait-first-step', 'return once the first OTP is sent or refused (prints its outcome)')
     .action(run(async (o) => (await import('./commands.js')).startCommand(o)));
   program
     .command('otp')

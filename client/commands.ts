@@ -111,7 +111,7 @@ export async function startCommand(o: Options) {
   const policy = parsePolicy(o.policy);
   if (policy) input.policy = policy;
   validateEkycInput(input); // before connecting: a typo is reported as such even when Temporal is down
-  return withClient((client) => client.startEkyc(input));
+  return withClient((client) => client.startEkyc(input, o.waitFirstStep ? { waitForFirstStep: true } : {}));
 }
 
 export async function otpCommand(o: Options) {

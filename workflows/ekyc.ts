@@ -60,6 +60,7 @@ import {
   statusQuery,
   submitBiometricUpdate,
   submitOtpUpdate,
+  firstStepUpdate,
 } from './messages.js';
 import { versioningOptions } from './versioning.js';
 import { WorkflowEvents } from './events.js';
@@ -146,6 +147,8 @@ class EkycSession {
   private readonly deadline: number;
   private completedAt: number | null = null;
   private cancelReason: string | null = null;
+  /** The first Send OTP has settled (firstStep update). */
+  private firstSendSettled = false;
 
   private readonly queue: Request[] = [];
   private readonly outcomes = new Map<number, UpdateOutcome>();
@@ -178,6 +181,7 @@ class EkycSession {
     this.showDetails();
     try {
       await this.sendOtp();
+      this.firstSendSettled = true;
       while (!isFinalStage(this.stage)) await this.step();
     } catch (err) {
       if (!isCancellation(err)) throw err;
@@ -558,6 +562,11 @@ class EkycSession {
       this.onSignal('biometric', 'AWAITING_BIOMETRIC', arg, () => validateBiometricArg(arg)),
     );
     setHandler(cancelSignal, (arg) => this.onCancel(arg));
+    // Any argument is ignored: it only waits, and answers from the session's own state.
+    setHandler(firstStepUpdate, async () => {
+      await CancellationScope.nonCancellable(() => condition(() => this.firstSendSettled || isFinalStage(this.stage)));
+      return this.firstStepOutcome();
+    });
 
     setHandler(submitOtpUpdate, (arg) => this.request({ kind: 'otp', otp: arg.otp }), {
       validator: (arg) => this.validate('submitOtp', 'AWAITING_OTP', arg, () => validateOtpArg(arg)),
@@ -569,6 +578,23 @@ class EkycSession {
     setHandler(submitBiometricUpdate, (arg) => this.request({ kind: 'biometric', pidData: arg.pidData }), {
       validator: (arg) => this.validate('submitBiometric', 'AWAITING_BIOMETRIC', arg, () => validateBiometricArg(arg)),
     });
+  }
+
+  /** How the first step went: accepted unless the session has ended without completing (e.g. Eko refused the OTP). */
+  private firstStepOutcome(): UpdateOutcome {
+    if (!isFinalStage(this.stage) || this.stage === 'COMPLETED') {
+      return {
+        accepted: true,
+        stage: this.stage,
+        ...(this.stage === 'AWAITING_OTP' ? { attemptsLeft: this.otpAttemptsLeft } : {}),
+      };
+    }
+    return {
+      accepted: false,
+      stage: this.stage,
+      code: this.lastError?.code ?? 'UNKNOWN',
+      reason: this.lastError?.message ?? 'the session ended',
+    };
   }
 
   /** Update validator: throwing here rejects the update before anything is written to history. */

@@ -5,11 +5,11 @@
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { Webhook } from 'standardwebhooks';
 import { agentWorkflowIdFor } from '../../common/agent.js';
+import { freePort } from '../../dev/ports.js';
 import { verifyWebhook } from '../../client/index.js';
 import { failedWebhooks, redeliverWebhooks } from '../../client/webhooks.js';
 import { webhooksStatusQuery, webhooksWorkflowIdFor } from '../../events/model.js';
@@ -68,17 +68,6 @@ afterAll(async () => {
   await closeClient?.();
   await sim?.stop();
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function startReceiver(): Promise<Receiver> {
   const receiver = new Receiver();

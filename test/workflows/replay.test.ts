@@ -77,6 +77,8 @@ describe('replay of recorded histories', () => {
       'webhooks-agent-daily-auth',
       'webhooks-delivery-across-crash',
       'webhooks-failed-then-redelivered',
+      // Started by update-with-start (POST /v1/ekyc?wait=first-step): the firstStep update.
+      'start-waits-first-step',
     ]) {
       expect(fixtures).toContain(`${name}.json`);
     }
