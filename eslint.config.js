@@ -17,7 +17,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['workflows/**/*.ts', 'common/**/*.ts'],
+    files: ['workflows/**/*.ts', 'common/**/*.ts', 'events/model.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -1,7 +1,7 @@
 // The eKYC activities: each is one Eko call. A classified Eko failure becomes an ApplicationFailure whose type
 // the workflow matches and whose nonRetryable/nextRetryDelay come straight from the classification table.
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { EkoConfig } from '../config/index.js';
+import type { EkoConfig, WebhookConfig } from '../config/index.js';
 import type { Logger } from '../observability/logger.js';
 import { EKO_ERROR, type DailyKycActivities, type EkoStep, type EkycActivities } from '../common/eko-steps.js';
 import { SEALED_DATA_EXPIRED, type DestroyReason, type SealKeyActivities, type SealedKind } from '../common/sealed.js';
@@ -11,6 +11,8 @@ import { uncertainIfRetriedBiometric } from './eko/classify.js';
 import { createOtpQuotaActivities, type OtpSendCaps } from './otp-quota.js';
 import { createAgentActivities } from './agent.js';
 import type { AgentActivities, AgentPolicy } from '../common/agent.js';
+import { createWebhookActivities } from '../events/delivery.js';
+import type { WebhookActivities } from '../events/model.js';
 import { DEFAULT_OTP_SENDS_PER_DAY, DEFAULT_OTP_SENDS_PER_HOUR, type OtpQuotaActivities } from '../common/otp-quota.js';
 
 export interface ActivityDeps {
@@ -25,6 +27,8 @@ export interface ActivityDeps {
    * (sessions begun before sealing) are sent.
    */
   sealer?: Sealer;
+  /** Partner webhooks (EKYC_WEBHOOK_*); absent or null: no events are emitted. */
+  webhooks?: WebhookConfig | null;
 }
 
 /** Everything the worker registers: the Eko steps (eKYC and Daily KYC) and the OTP quota. */
@@ -32,7 +36,8 @@ export type WorkerActivities = EkycActivities &
   DailyKycActivities &
   OtpQuotaActivities &
   AgentActivities &
-  SealKeyActivities;
+  SealKeyActivities &
+  WebhookActivities;
 
 /** The activity's cancellation signal when running as an activity; nothing when called directly. */
 function cancellation(): CallOptions {
@@ -229,6 +234,7 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
       return count;
     },
     ...createAgentActivities(deps.agentPolicy),
+    ...createWebhookActivities(deps.webhooks ?? null, deps.logger),
     ...createOtpQuotaActivities(
       deps.otpSends ?? { perHour: DEFAULT_OTP_SENDS_PER_HOUR, perDay: DEFAULT_OTP_SENDS_PER_DAY },
     ),

@@ -42,6 +42,7 @@ import {
   validationProblem,
 } from './problems.js';
 import * as schemas from './schemas.js';
+import { registerOpenApi } from './openapi.js';
 
 /** What the API needs of the client library (tests may hand in a stand-in). */
 export type EkycApiClient = Pick<
@@ -131,6 +132,8 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     },
     ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
   });
+  // Before every route: it documents each as it is added (GET /openapi.json).
+  registerOpenApi(app);
   // Budgets are checked by hand in the /v1 hooks below (per IP before the token, per agent after it).
   app.register(fastifyRateLimit, { global: false });
 
@@ -190,31 +193,34 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     sendProblem(reply, { problem: problem(404, 'NO_SUCH_ROUTE', 'No such route') }),
   );
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async () => {
-    await client.ping();
-    return { status: 'ready' };
-  });
-  // What the page needs to know of the deployment; nothing secret, so no token.
-  app.get('/page-config.json', async () => ({ dailyWadh: options.dailyWadh ?? '' }));
-  app.get('/metrics', async (_request, reply) => {
-    reply.type(metrics.registry.contentType);
-    return metrics.registry.metrics();
-  });
-
-  if (publicDir) {
-    app.register(fastifyStatic, { root: publicDir, prefix: '/', index: ['index.html'] });
-    // The shared rules (common/checks.ts and what it imports), compiled, for the page to import (api/page-modules.ts).
-    app.get<{ Params: { name: string } }>('/common/:name', async (request, reply) => {
-      const name = request.params.name.replace(/\.js$/, '');
-      if (!request.params.name.endsWith('.js') || !isPageModule(name)) {
-        return sendProblem(reply, { problem: problem(404, 'NO_SUCH_ROUTE', 'No such route') });
-      }
-      return reply.type(PAGE_MODULE_TYPE).send(await pageModuleSource(name));
+  // In a plugin of their own, as /v1 is, so that the OpenAPI document (registered above) sees them.
+  app.register(async (root) => {
+    root.get('/healthz', async () => ({ status: 'ok' }));
+    root.get('/readyz', async () => {
+      await client.ping();
+      return { status: 'ready' };
     });
-  } else {
-    app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(PLACEHOLDER_PAGE));
-  }
+    // What the page needs to know of the deployment; nothing secret, so no token.
+    root.get('/page-config.json', async () => ({ dailyWadh: options.dailyWadh ?? '' }));
+    root.get('/metrics', async (_request, reply) => {
+      reply.type(metrics.registry.contentType);
+      return metrics.registry.metrics();
+    });
+
+    if (publicDir) {
+      root.register(fastifyStatic, { root: publicDir, prefix: '/', index: ['index.html'] });
+      // The shared rules (common/checks.ts and what it imports), compiled, for the page to import (api/page-modules.ts).
+      root.get<{ Params: { name: string } }>('/common/:name', async (request, reply) => {
+        const name = request.params.name.replace(/\.js$/, '');
+        if (!request.params.name.endsWith('.js') || !isPageModule(name)) {
+          return sendProblem(reply, { problem: problem(404, 'NO_SUCH_ROUTE', 'No such route') });
+        }
+        return reply.type(PAGE_MODULE_TYPE).send(await pageModuleSource(name));
+      });
+    } else {
+      root.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(PLACEHOLDER_PAGE));
+    }
+  });
 
   app.register(
     async (v1) => {
@@ -271,11 +277,18 @@ export function buildApi(options: ApiOptions): FastifyInstance {
 
       v1.post(
         '/ekyc',
-        { schema: { body: schemas.startBody, response: { 200: schemas.startResult, 201: schemas.startResult } } },
-        async (request: FastifyRequest<{ Body: EkycInput }>, reply) => {
+        {
+          schema: {
+            querystring: schemas.startQuery,
+            body: schemas.startBody,
+            response: { 200: schemas.startResult, 201: schemas.startResult },
+          },
+        },
+        async (request: FastifyRequest<{ Body: EkycInput; Querystring: { wait?: 'first-step' } }>, reply) => {
+          const waitForFirstStep = request.query.wait === 'first-step';
           const result = await step(
             'start',
-            () => client.startEkyc(request.body),
+            () => client.startEkyc(request.body, waitForFirstStep ? { waitForFirstStep } : {}),
             (r) => (r.resumed ? 'resumed' : 'started'),
           );
           reply.code(result.resumed ? 200 : 201).header('location', `/v1/ekyc/${request.body.userCode}`);

@@ -69,10 +69,11 @@ export const cancelBody = {
   properties: { reason: { type: 'string', maxLength: 200 } },
 } as const;
 
-export const startResult = {
+/** `?wait=first-step`: answer once the first Send OTP has settled (update-with-start), not as soon as started. */
+export const startQuery = {
   type: 'object',
-  required: ['workflowId', 'runId', 'stage', 'resumed'],
-  properties: { workflowId: { type: 'string' }, runId: { type: 'string' }, stage, resumed: { type: 'boolean' } },
+  additionalProperties: false,
+  properties: { wait: { type: 'string', enum: ['first-step'] } },
 } as const;
 
 export const updateOutcome = {
@@ -85,6 +86,19 @@ export const updateOutcome = {
     reason: { type: 'string' },
     attemptsLeft: { type: 'integer' },
     retryAfter: { type: 'string' },
+  },
+} as const;
+
+export const startResult = {
+  type: 'object',
+  required: ['workflowId', 'runId', 'stage', 'resumed'],
+  properties: {
+    workflowId: { type: 'string' },
+    runId: { type: 'string' },
+    stage,
+    resumed: { type: 'boolean' },
+    // With ?wait=first-step: how the first Send OTP went.
+    outcome: updateOutcome,
   },
 } as const;
 
@@ -205,6 +219,7 @@ const RULE_BY_FIELD: Record<string, string> = {
   reason: 'must be a string of at most 200 characters (for invalidation: FP069 or OPERATOR_CHANGED)',
   policy: 'must be an object',
   'idempotency-key': 'must be 1-64 letters, digits, "_", ".", ":" or "-"',
+  wait: 'must be first-step',
 };
 
 /** Fastify (ajv) schema errors in the `{ field, rule }` wording of common/validation.ts. */

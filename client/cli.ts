@@ -42,6 +42,7 @@ export function buildProgram(): Command {
     .requiredOption('--latlong <lat,long>', 'location in decimal degrees')
     .requiredOption('--bank-code <code>', 'Eko bank code, e.g. HDFC')
     .option('--policy <json>', 'policy overrides as JSON, e.g. {"otpTimeout":"5m"}')
+    .option('--wait-first-step', 'return once the first OTP is sent or refused (prints its outcome)')
     .action(run(async (o) => (await import('./commands.js')).startCommand(o)));
   program
     .command('otp')
@@ -104,6 +105,18 @@ export function buildProgram(): Command {
     .addOption(userCode)
     .requiredOption('--reason <reason>', 'FP069 or OPERATOR_CHANGED')
     .action(run(async (o) => (await import('./commands.js')).invalidateDailyAuthCommand(o)));
+  const webhooks = program.command('webhooks').description('partner events (webhooks) that could not be delivered');
+  webhooks
+    .command('failed')
+    .description('list the events that exhausted their retries (or met a 410)')
+    .option('--user-code <code>', 'only this agent')
+    .action(run(async (o) => (await import('./commands.js')).webhooksFailedCommand(o)));
+  webhooks
+    .command('redeliver')
+    .description('deliver failed events again (same webhook-id, sequence and body)')
+    .option('--user-code <code>', 'only this agent (default: every agent with failed events)')
+    .option('--event-id <id...>', "only these events of the agent (default: all the agent's failed events)")
+    .action(run(async (o) => (await import('./commands.js')).webhooksRedeliverCommand(o)));
   program
     .command('api')
     .description('run the HTTP API and the agent web page')

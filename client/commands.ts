@@ -116,7 +116,7 @@ export async function startCommand(o: Options) {
   const policy = parsePolicy(o.policy);
   if (policy) input.policy = policy;
   validateEkycInput(input); // before connecting: a typo is reported as such even when Temporal is down
-  return withClient((client) => client.startEkyc(input));
+  return withClient((client) => client.startEkyc(input, o.waitFirstStep ? { waitForFirstStep: true } : {}));
 }
 
 export async function otpCommand(o: Options) {
@@ -171,6 +171,22 @@ export async function dailyAuthCommand(o: Options) {
     }
     return result;
   });
+}
+
+/** `ekyc webhooks failed [--user-code C]`: the partner events that exhausted their retries. */
+export async function webhooksFailedCommand(o: Options) {
+  if (o.userCode !== undefined) validateUserCode(o.userCode);
+  const { failedWebhooks } = await import('./webhooks.js');
+  return withClient((client) => failedWebhooks(client.client, o.userCode));
+}
+
+/** `ekyc webhooks redeliver [--user-code C [--event-id msg_…]…]`: queues failed events again. */
+export async function webhooksRedeliverCommand(o: Record<string, string | string[] | undefined>) {
+  const userCode = o.userCode as string | undefined;
+  const ids = o.eventId as string[] | undefined;
+  if (userCode !== undefined) validateUserCode(userCode);
+  const { redeliverWebhooks } = await import('./webhooks.js');
+  return withClient((client) => redeliverWebhooks(client.client, userCode, ids));
 }
 
 export async function invalidateDailyAuthCommand(o: Options) {

@@ -6,6 +6,8 @@ import {
   Connection,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WithStartWorkflowOperation,
   type WorkflowExecutionDescription,
   type WorkflowHandle,
 } from '@temporalio/client';
@@ -62,6 +64,7 @@ import {
 import {
   agentStatusQuery,
   cancelSignal,
+  firstStepUpdate,
   invalidateDailyAuthSignal,
   submitDailyAuthUpdate,
   EKO_USER_CODE_SA,
@@ -76,6 +79,8 @@ import type { fingpayEkyc } from '../workflows/index.js';
 import { dailyAuthRefusal, unavailableReason, validatorRejection } from './temporal-errors.js';
 
 export * from './errors.js';
+export { verifyWebhook, WebhookVerificationError } from '../events/signing.js';
+export type { WebhookEvent, WebhookEventType, EkycEventData, AgentEventData } from '../events/model.js';
 export { ValidationError } from '../common/validation.js';
 
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
@@ -91,6 +96,16 @@ export interface StartResult {
   stage: Stage;
   /** true when a running session was returned instead of a new one being started. */
   resumed: boolean;
+  /** With `waitForFirstStep`: how the first Send OTP went (Eko's refusal: `accepted: false` with its code). */
+  outcome?: UpdateOutcome;
+}
+
+export interface StartOptions {
+  /**
+   * Return once the first Send OTP has settled (update-with-start: one call, no WRONG_STAGE for an OTP sent right
+   * after), instead of as soon as the session is started. A running session answers with its current stage.
+   */
+  waitForFirstStep?: boolean;
 }
 
 export interface CancelResult {
@@ -210,7 +225,7 @@ export class EkycClient {
    * Starts the agent's session, or returns the running one (USE_EXISTING). A failed, expired or cancelled
    * session starts afresh; a completed one throws EkycAlreadyCompletedError.
    */
-  async startEkyc(input: EkycInput): Promise<StartResult> {
+  async startEkyc(input: EkycInput, options: StartOptions = {}): Promise<StartResult> {
     const valid = validateEkycInput(input);
     const workflowId = workflowIdFor(valid.userCode);
     // Sealed for as long as the session may run: its end (or the sweeper, should the end be missed) destroys the key.
@@ -220,38 +235,66 @@ export class EkycClient {
     const started = await this.destroyingUnused(
       [aadhaar],
       (result: StartResult) => result.resumed,
-      () => this.startSealed({ ...valid, aadhaar: aadhaar.value }, workflowId),
+      () => this.startSealed({ ...valid, aadhaar: aadhaar.value }, workflowId, options),
     );
     return started;
   }
 
-  private async startSealed(valid: EkycInput, workflowId: string): Promise<StartResult> {
+  private async startSealed(valid: EkycInput, workflowId: string, options: StartOptions): Promise<StartResult> {
     return this.call(async () => {
       // One RPC on the common path: the start itself. Only when Temporal refuses it (a run is open, or the last
       // one completed) does a describe say which, and at what stage a running session stands.
       // A completed eKYC blocks another, unless the agent's lifecycle says Eko asked for a new one (REKYC_REQUIRED).
       let reusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY' | 'ALLOW_DUPLICATE' = 'ALLOW_DUPLICATE_FAILED_ONLY';
       for (let attempt = 0; ; attempt++) {
+        const startOptions = {
+          taskQueue: this.taskQueue,
+          workflowId,
+          args: [valid] as [EkycInput],
+          workflowIdConflictPolicy: 'FAIL' as const,
+          workflowIdReusePolicy: reusePolicy,
+          typedSearchAttributes: new TypedSearchAttributes([
+            { key: EKYC_STAGE_SA, value: 'SENDING_OTP' },
+            { key: EKO_USER_CODE_SA, value: valid.userCode },
+          ]),
+          staticSummary: `Fingpay eKYC of agent ${valid.userCode}`,
+        };
         try {
-          const handle = await this.client.workflow.start<typeof fingpayEkyc>(WORKFLOW_TYPE, {
-            taskQueue: this.taskQueue,
-            workflowId,
-            args: [valid],
-            workflowIdConflictPolicy: 'FAIL',
-            workflowIdReusePolicy: reusePolicy,
-            typedSearchAttributes: new TypedSearchAttributes([
-              { key: EKYC_STAGE_SA, value: 'SENDING_OTP' },
-              { key: EKO_USER_CODE_SA, value: valid.userCode },
-            ]),
-            staticSummary: `Fingpay eKYC of agent ${valid.userCode}`,
-          });
+          if (options.waitForFirstStep) {
+            const start = new WithStartWorkflowOperation<typeof fingpayEkyc>(WORKFLOW_TYPE, startOptions);
+            const outcome = await this.client.workflow.executeUpdateWithStart(firstStepUpdate, {
+              args: [{}],
+              startWorkflowOperation: start,
+            });
+            // The SDK's handle may lack the started run's id (the server's answer to the start can omit it).
+            const handle = (await start.workflowHandle()) as WorkflowHandle & { firstExecutionRunId?: string };
+            const runId = handle.firstExecutionRunId || (await handle.describe()).runId;
+            return { workflowId, runId, stage: outcome.stage, resumed: false, outcome };
+          }
+          const handle = await this.client.workflow.start<typeof fingpayEkyc>(WORKFLOW_TYPE, startOptions);
           return { workflowId, runId: handle.firstExecutionRunId, stage: 'SENDING_OTP', resumed: false };
         } catch (err) {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
         }
         const existing = await this.describeOrNull(workflowId);
         if (existing?.status.name === 'RUNNING') {
-          return { workflowId, runId: existing.runId, stage: stageOf(existing) ?? 'SENDING_OTP', resumed: true };
+          const resumed = {
+            workflowId,
+            runId: existing.runId,
+            stage: stageOf(existing) ?? 'SENDING_OTP',
+            resumed: true,
+          };
+          if (!options.waitForFirstStep) return resumed;
+          try {
+            const outcome = await this.client.workflow
+              .getHandle(workflowId, existing.runId)
+              .executeUpdate(firstStepUpdate, { args: [{}] });
+            return { ...resumed, stage: outcome.stage, outcome };
+          } catch (err) {
+            // A session begun on a worker version without the update (pinned to it): its stage as described.
+            if (err instanceof WorkflowUpdateFailedError) return resumed;
+            throw err;
+          }
         }
         if (existing?.status.name === 'COMPLETED') {
           if (reusePolicy === 'ALLOW_DUPLICATE' || !(await this.reEkycAllowed(valid.userCode))) {

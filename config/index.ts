@@ -15,6 +15,8 @@ import {
   type JwtConfig,
 } from '../auth/jwt.js';
 import { RD_MODES, type RdMode } from '../sim/rd-sim.js';
+import { secretKey, SECRET_RULE } from '../events/signing.js';
+import type { DeliveryPolicy } from '../events/model.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -638,4 +640,56 @@ export function loadKeyStoreConfig(env: Env): KeyStoreConfig {
   const dataDir = read(env, 'EKYC_DATA_DIR', orDefault(z.string().min(1), '.data'));
   const pidTtlSeconds = read(env, 'EKYC_PID_TTL', durationIn(60, 3600, DEFAULT_PID_TTL_SECONDS));
   return { url: url ?? null, dataDir, pidTtlMs: pidTtlSeconds * 1000 };
+}
+
+export interface WebhookConfig {
+  /** EKYC_WEBHOOK_URL: https, or http to a loopback host (local development and tests). */
+  url: string;
+  /** EKYC_WEBHOOK_SECRETS: every listed secret signs each delivery (rotation without downtime). */
+  keys: Buffer[];
+  /** EKYC_WEBHOOK_RETRY_FOR, EKYC_WEBHOOK_MAX_INTERVAL, EKYC_WEBHOOK_TIMEOUT_MS. */
+  policy: DeliveryPolicy;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+export const WEBHOOK_URL_RULE =
+  'must be an https:// URL (http:// only to a loopback host: 127.0.0.1, ::1 or localhost)';
+
+/**
+ * `ekyc worker`: where partner events go and how they are signed and retried (events/delivery.ts). Null when
+ * EKYC_WEBHOOK_URL is unset: no events are emitted. The secrets are never echoed, only the rule they break.
+ */
+export function loadWebhookConfig(env: Env): WebhookConfig | null {
+  const raw = read(
+    env,
+    'EKYC_WEBHOOK_URL',
+    z.string().max(2048, { error: 'must be at most 2048 characters' }).optional(),
+  );
+  if (raw === undefined) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('EKYC_WEBHOOK_URL', WEBHOOK_URL_RULE);
+  }
+  const secure = url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+  if (!secure || url.username || url.password) throw new ConfigError('EKYC_WEBHOOK_URL', WEBHOOK_URL_RULE);
+  const secrets = read(env, 'EKYC_WEBHOOK_SECRETS', z.string().max(4096, { error: 'must be at most 4096 characters' }));
+  const keys = secrets.split(',').map((s, i) => {
+    const key = secretKey(s.trim());
+    if (!key) throw new ConfigError('EKYC_WEBHOOK_SECRETS', `entry ${i + 1} ${SECRET_RULE}`);
+    return key;
+  });
+  if (keys.length > 10) throw new ConfigError('EKYC_WEBHOOK_SECRETS', 'must list at most 10 secrets');
+  const retryFor = read(env, 'EKYC_WEBHOOK_RETRY_FOR', durationIn(1, 7 * DAY, DAY));
+  const maxInterval = read(env, 'EKYC_WEBHOOK_MAX_INTERVAL', durationIn(1, 3600, 600));
+  return {
+    url: url.toString(),
+    keys,
+    policy: {
+      retryFor: `${retryFor}s`,
+      maxInterval: `${maxInterval}s`,
+      attemptTimeoutMs: read(env, 'EKYC_WEBHOOK_TIMEOUT_MS', intIn(100, 60_000, 10_000)),
+    },
+  };
 }

@@ -277,6 +277,39 @@ export const VARIABLES: VariableDoc[] = [
     usedBy: ['worker', 'dev'],
   },
   {
+    name: 'EKYC_WEBHOOK_URL',
+    meaning:
+      'where partner events are POSTed (Standard Webhooks, README "Events to your backend"); `https://`, or `http://` to a loopback host (127.0.0.1, ::1, localhost) for local development and tests; unset: no events',
+    default: 'none (no events)',
+    usedBy: ['worker', 'dev'],
+  },
+  {
+    name: 'EKYC_WEBHOOK_SECRETS',
+    meaning:
+      'signing secrets, `whsec_<base64 of 16-128 random bytes>`, comma-separated (at most 10); every one signs each delivery, so a secret rotates without downtime',
+    default: 'required with `EKYC_WEBHOOK_URL`',
+    usedBy: ['worker', 'dev'],
+  },
+  {
+    name: 'EKYC_WEBHOOK_RETRY_FOR',
+    meaning:
+      'how long one event is retried (backoff from 1s) before it is marked failed for `ekyc webhooks redeliver` (1s-7d)',
+    default: '`24h`',
+    usedBy: ['worker', 'dev'],
+  },
+  {
+    name: 'EKYC_WEBHOOK_MAX_INTERVAL',
+    meaning: 'longest wait between two delivery attempts of one event (1s-1h)',
+    default: '`10m`',
+    usedBy: ['worker', 'dev'],
+  },
+  {
+    name: 'EKYC_WEBHOOK_TIMEOUT_MS',
+    meaning: "bound on one delivery attempt: the receiver's answer (100-60000); beyond it the attempt is retried",
+    default: '`10000`',
+    usedBy: ['worker', 'dev'],
+  },
+  {
     name: 'EKYC_WORKER_CACHE_SIZE',
     meaning:
       'sessions the worker keeps cached (sticky); a cached one costs ~0.25 MiB, an evicted one nothing and resumes by replay',

@@ -10,6 +10,7 @@ export const SEARCH_ATTRIBUTES = {
   EkoUserCode: 'Keyword',
   AgentState: 'Keyword',
   DailyAuthDate: 'Keyword',
+  WebhookFailures: 'Int',
 } as const;
 
 export interface DevServerOptions {

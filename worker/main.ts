@@ -16,6 +16,7 @@ import {
   loadWorkerWorkflowThreads,
   loadWorkerMetricsPort,
   loadWorkerVersioning,
+  loadWebhookConfig,
   type Env,
 } from '../config/index.js';
 import { createLogger } from '../observability/logger.js';
@@ -35,6 +36,7 @@ export async function runWorkerCommand(env: Env = process.env): Promise<void> {
   const maxCachedWorkflows = loadWorkerCacheSize(env);
   const otpSends = loadOtpSendCaps(env);
   const agentPolicy = loadDailyAuthPolicy(env);
+  const webhooks = loadWebhookConfig(env);
   const workflowThreads = loadWorkerWorkflowThreads(env);
   const tracingConfig = loadTracingConfig(env, 'ekyc-worker');
   const deploymentVersion = resolveDeploymentVersion(loadWorkerVersioning(env));
@@ -57,7 +59,7 @@ export async function runWorkerCommand(env: Env = process.env): Promise<void> {
       namespace: temporal.namespace,
       taskQueue: temporal.taskQueue,
       identity,
-      activities: createActivities({ eko, logger, otpSends, agentPolicy, sealer: keys.sealer }),
+      activities: createActivities({ eko, logger, otpSends, agentPolicy, sealer: keys.sealer, webhooks }),
       dataConverter: createDataConverter(codec),
       // An Eko call in flight at shutdown may finish (its own timeout plus a margin) rather than be retried.
       shutdownGraceTime: eko.timeoutMs + 5_000,
@@ -78,6 +80,7 @@ export async function runWorkerCommand(env: Env = process.env): Promise<void> {
         workflowThreads: worker.options.workflowThreadPoolSize,
         deployment: deploymentVersion,
         keyStore: keys.sealer.store.backend,
+        webhooks: webhooks ? new URL(webhooks.url).origin : null,
       },
     });
     // Resolves once a shutdown signal has drained the worker.

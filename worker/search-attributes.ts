@@ -4,17 +4,22 @@
 import type { NativeConnection } from '@temporalio/worker';
 import proto from '@temporalio/proto';
 import { AGENT_STATE_SA, DAILY_AUTH_DATE_SA, EKO_USER_CODE_SA, EKYC_STAGE_SA } from '../workflows/messages.js';
+import { WEBHOOK_FAILURES_SA } from '../events/model.js';
 
 // @temporalio/proto is CommonJS: under Node's own ESM loader (the built CLI) only its default export exists.
 const { IndexedValueType } = proto.temporal.api.enums.v1;
 
 /** Every search attribute a workflow of this worker upserts. */
-export const REQUIRED_SEARCH_ATTRIBUTES = [EKYC_STAGE_SA, EKO_USER_CODE_SA, AGENT_STATE_SA, DAILY_AUTH_DATE_SA].map(
-  (key) => ({
-    name: key.name,
-    type: key.type,
-  }),
-);
+export const REQUIRED_SEARCH_ATTRIBUTES = [
+  EKYC_STAGE_SA,
+  EKO_USER_CODE_SA,
+  AGENT_STATE_SA,
+  DAILY_AUTH_DATE_SA,
+  WEBHOOK_FAILURES_SA,
+].map((key) => ({
+  name: key.name,
+  type: key.type,
+}));
 
 // SDK search attribute types (KEYWORD, TEXT, …) against the server's IndexedValueType enum names.
 const indexedName = (type: string) => `INDEXED_VALUE_TYPE_${type.toUpperCase()}`;

@@ -41,6 +41,7 @@ import { isUnencryptedMarker, UNENCRYPTED_REASON } from '../common/unencrypted.j
 import { noteUnencrypted, UNENCRYPTED_RULE } from './unencrypted.js';
 import { clientRefIdFor, dailyKycCall } from './eko-calls.js';
 import { versioningOptions } from './versioning.js';
+import { WorkflowEvents } from './events.js';
 import {
   AGENT_STATE_SA,
   DAILY_AUTH_DATE_SA,
@@ -144,6 +145,8 @@ class AgentLifecycle {
   private midnights = 0;
   private published: { state: AgentState | null; date: string | null } = { state: null, date: null };
   private readonly dailyKyc: ReturnType<typeof dailyKycCall>;
+  /** Partner webhooks (workflows/events.ts): Daily KYC outcomes, handed over without holding the loop. */
+  private readonly events = new WorkflowEvents();
 
   constructor(input: AgentInput) {
     this.userCode = input.userCode;
@@ -174,6 +177,7 @@ class AgentLifecycle {
       }
       if (this.runIsLong() && allHandlersFinished()) {
         // Nothing is queued and no handler is mid-way: the next run starts from exactly this state.
+        await this.events.flush();
         await continueAsNew<typeof fingpayAgent>(this.carry());
       }
       const now = Date.now();
@@ -359,6 +363,9 @@ class AgentLifecycle {
       day.attemptsLeft = this.policy.maxAttempts;
       this.lastSuccessDate = day.date;
       this.lastError = null;
+      this.events.agent('agent.daily_auth.succeeded', this.userCode, this.state(), day.date, {
+        validUntil: iso(validUntil),
+      });
       // Eko accepted; if an IST midnight passed during the call, the state already asks for the new day's.
       return this.answer(request, {
         accepted: true,
@@ -373,6 +380,7 @@ class AgentLifecycle {
       day.attemptsLeft = Math.max(0, day.attemptsLeft - 1);
     }
     const state = this.state();
+    this.emitRefused(state, day.date, result.error.code);
     return this.answer(request, {
       accepted: false,
       state,
@@ -381,6 +389,18 @@ class AgentLifecycle {
       attemptsLeft: this.currentDay().attemptsLeft,
       ...(state === 'BLOCKED' ? { retryAfter: iso(nextIstMidnight(Date.now())) } : {}),
     });
+  }
+
+  /** A Daily KYC call Eko refused: failed, and blocked or re-eKYC required when that followed from it. */
+  private emitRefused(state: AgentState, date: string, code: string): void {
+    const attemptsLeft = this.currentDay().attemptsLeft;
+    this.events.agent('agent.daily_auth.failed', this.userCode, state, date, { code, attemptsLeft });
+    if (state === 'BLOCKED') {
+      const retryAfter = iso(nextIstMidnight(Date.now()));
+      this.events.agent('agent.daily_auth.blocked', this.userCode, state, date, { code, attemptsLeft, retryAfter });
+    } else if (state === 'REKYC_REQUIRED') {
+      this.events.agent('agent.rekyc_required', this.userCode, state, date, { code });
+    }
   }
 
   private answer(request: Request, outcome: DailyAuthOutcome): void {

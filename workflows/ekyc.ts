@@ -62,8 +62,10 @@ import {
   statusQuery,
   submitBiometricUpdate,
   submitOtpUpdate,
+  firstStepUpdate,
 } from './messages.js';
 import { versioningOptions } from './versioning.js';
+import { WorkflowEvents } from './events.js';
 
 type Request = { updateId?: number } & (
   { kind: 'otp'; otp: string } | { kind: 'resend' } | { kind: 'biometric'; pidData: string }
@@ -160,6 +162,8 @@ class EkycSession {
   private readonly deadline: number;
   private completedAt: number | null = null;
   private cancelReason: string | null = null;
+  /** The first Send OTP has settled (firstStep update). */
+  private firstSendSettled = false;
 
   private readonly queue: Request[] = [];
   private readonly outcomes = new Map<number, UpdateOutcome>();
@@ -169,6 +173,8 @@ class EkycSession {
   private readonly quota: OtpQuotaActivities;
   /** Keys of the sealed PidData this session has received (each is in history) and not yet had destroyed. */
   private readonly sealedPids = new Set<string>();
+  /** Partner webhooks (workflows/events.ts): the session's end, handed over without waiting for the receiver. */
+  private readonly events = new WorkflowEvents();
 
   constructor(
     private readonly input: EkycInput,
@@ -192,6 +198,7 @@ class EkycSession {
     this.showDetails();
     try {
       await this.sendOtp();
+      this.firstSendSettled = true;
       while (!isFinalStage(this.stage)) await this.step();
     } catch (err) {
       if (!isCancellation(err)) throw err;
@@ -552,6 +559,7 @@ class EkycSession {
     this.transition(stage);
     // Labels are stage and a code from a fixed set (Eko failure types and END_CODE), so cardinality stays small.
     sessionsEnded().add(1, { stage, code: this.lastError?.code ?? 'OK' });
+    this.events.ekycEnded(this.input.userCode, stage, this.lastError?.code ?? null, iso(this.completedAt));
   }
 
   /** The workflow's current details in the Temporal UI: stage and attempts, nothing personal. */
@@ -606,6 +614,11 @@ class EkycSession {
       this.onSignal('biometric', 'AWAITING_BIOMETRIC', arg, () => validateBiometricArg(arg, SEALED));
     });
     setHandler(cancelSignal, (arg) => this.onCancel(arg));
+    // Any argument is ignored: it only waits, and answers from the session's own state.
+    setHandler(firstStepUpdate, async () => {
+      await CancellationScope.nonCancellable(() => condition(() => this.firstSendSettled || isFinalStage(this.stage)));
+      return this.firstStepOutcome();
+    });
 
     setHandler(submitOtpUpdate, (arg) => this.request({ kind: 'otp', otp: arg.otp }), {
       validator: (arg) => this.validate('submitOtp', 'AWAITING_OTP', arg, () => validateOtpArg(arg)),
@@ -625,6 +638,23 @@ class EkycSession {
           this.validate('submitBiometric', 'AWAITING_BIOMETRIC', arg, () => validateBiometricArg(arg, SEALED)),
       },
     );
+  }
+
+  /** How the first step went: accepted unless the session has ended without completing (e.g. Eko refused the OTP). */
+  private firstStepOutcome(): UpdateOutcome {
+    if (!isFinalStage(this.stage) || this.stage === 'COMPLETED') {
+      return {
+        accepted: true,
+        stage: this.stage,
+        ...(this.stage === 'AWAITING_OTP' ? { attemptsLeft: this.otpAttemptsLeft } : {}),
+      };
+    }
+    return {
+      accepted: false,
+      stage: this.stage,
+      code: this.lastError?.code ?? 'UNKNOWN',
+      reason: this.lastError?.message ?? 'the session ended',
+    };
   }
 
   /** Update validator: throwing here rejects the update before anything is written to history. */
@@ -728,6 +758,7 @@ class EkycSession {
     for (let request = this.queue.shift(); request; request = this.queue.shift()) {
       this.refuse(request, this.wrongStage());
     }
+    await this.events.flush();
     await condition(allHandlersFinished);
   }
 }

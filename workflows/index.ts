@@ -2,3 +2,4 @@
 export { fingpayEkyc } from './ekyc.js';
 export { fingpayOtpQuota } from './otp-quota.js';
 export { fingpayAgent } from './agent.js';
+export { fingpayWebhooks } from './webhooks.js';

@@ -22,6 +22,11 @@ export const submitOtpUpdate = defineUpdate<UpdateOutcome, [OtpArg]>('submitOtp'
 export const requestOtpResendUpdate = defineUpdate<UpdateOutcome, [ResendArg]>('requestOtpResend');
 export const submitBiometricUpdate = defineUpdate<UpdateOutcome, [BiometricArg]>('submitBiometric');
 
+/**
+ * Returns once the session's first Send OTP has settled (OTP sent, or Eko's refusal): the update of an
+ * update-with-start, so that one call starts a session and learns how its first step went.
+ */
+export const firstStepUpdate = defineUpdate<UpdateOutcome, [Record<string, never>]>('firstStep');
 export const statusQuery = defineQuery<EkycStatus>('status');
 
 // fingpayOtpQuota (workflows/otp-quota.ts): one per agent, asked before every Send OTP of any of its sessions.

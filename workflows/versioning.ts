@@ -13,6 +13,8 @@ export const VERSIONING_BEHAVIOR = {
   // Lives for years: follows the current version (each version must replay its histories: `ekyc replay`), and
   // continues as new every 30 IST days, so a changed history shape is met only by runs begun since.
   fingpayAgent: 'AUTO_UPGRADE',
+  // Lives for years like the lifecycle (one per agent, continued as new): follows the current version.
+  fingpayWebhooks: 'AUTO_UPGRADE',
 } as const satisfies Record<string, VersioningBehavior>;
 
 /**

@@ -14,7 +14,7 @@ retention="${TEMPORAL_NAMESPACE_RETENTION:-30d}"
 max_tries="${INIT_MAX_TRIES:-12}"
 max_delay="${INIT_MAX_DELAY_SECONDS:-10}"
 # name:Type of every search attribute the workflows upsert (worker/search-attributes.ts checks the same list).
-attributes="EkycStage:Keyword EkoUserCode:Keyword AgentState:Keyword DailyAuthDate:Keyword"
+attributes="EkycStage:Keyword EkoUserCode:Keyword AgentState:Keyword DailyAuthDate:Keyword WebhookFailures:Int"
 
 log() { echo "init-namespace: $*"; }
 fail() {

@@ -2,7 +2,8 @@
 // …/daily-auth/invalidate, through the API on the real dev server with a worker and the Eko simulator.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { buildApi } from '../../api/app.js';
+// Every response these tests observe is checked against GET /openapi.json (openapi-conformance.ts).
+import { buildApi } from './openapi-conformance.js';
 import { nextIstMidnight } from '../../common/ist.js';
 import { pidData, type Agent } from '../sim/eko-fixtures.js';
 import { startClientHarness, type ClientHarness } from '../client/harness.js';

@@ -4,7 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair, SignJWT } from 'jose';
-import { buildApi } from '../../api/app.js';
+// Every response these tests observe is checked against GET /openapi.json (openapi-conformance.ts).
+import { buildApi } from './openapi-conformance.js';
 import { createTestIssuer, TEST_AUDIENCE, TEST_ISSUER, type TestIssuer } from '../support/jwt.js';
 import { capturingLogger, standInClient } from './support.js';
 

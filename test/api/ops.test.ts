@@ -1,7 +1,9 @@
 // What operators and browsers see besides /v1: liveness, readiness, metrics, the agent page, and 503 with a retry
 // hint when Temporal is out of reach.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi, defaultPublicDir } from '../../api/app.js';
+import { defaultPublicDir } from '../../api/app.js';
+// Every response these tests observe is checked against GET /openapi.json (openapi-conformance.ts).
+import { buildApi } from './openapi-conformance.js';
 import { EkycClient } from '../../client/index.js';
 import { createTestIssuer, type TestIssuer } from '../support/jwt.js';
 import { temporalConfig, testCodecConfig } from '../client/harness.js';

@@ -1,7 +1,8 @@
 // Request budgets on /v1: per client IP (checked before the token, so a flood of bad tokens is cut off too) and
 // per agent (whoever acts for it), each answered 429 RATE_LIMITED with Retry-After, configurable, and off when 0.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from '../../api/app.js';
+// Every response these tests observe is checked against GET /openapi.json (openapi-conformance.ts).
+import { buildApi } from './openapi-conformance.js';
 import { loadApiConfig } from '../../config/index.js';
 import { createTestIssuer, type TestIssuer } from '../support/jwt.js';
 import { capturingLogger, standInClient } from './support.js';

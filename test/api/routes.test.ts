@@ -2,7 +2,8 @@
 // Eko simulator. Each test drives its own agent with a token minted for it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { buildApi } from '../../api/app.js';
+// Every response these tests observe is checked against GET /openapi.json (openapi-conformance.ts).
+import { buildApi } from './openapi-conformance.js';
 import { RULES } from '../../common/validation.js';
 import { workflowIdFor } from '../../common/domain.js';
 import { badChecksumAadhaar, pidData, syntheticUserCode, type Agent } from '../sim/eko-fixtures.js';
@@ -10,6 +11,7 @@ import { startClientHarness, temporalConfig, testCodecConfig, type ClientHarness
 import { EkycClient } from '../../client/index.js';
 import { createTestIssuer, type TestIssuer } from '../support/jwt.js';
 import { capturingLogger } from './support.js';
+import { recordHistory } from '../workflows/harness.js';
 
 let h: ClientHarness;
 let issuer: TestIssuer;
@@ -49,6 +51,10 @@ async function startSession(agent: Agent, policy?: Parameters<ClientHarness['inp
 const post = async (agent: Agent, path: string, payload?: object) =>
   api.inject({ method: 'POST', url: `/v1/ekyc/${agent.userCode}${path}`, payload, headers: await as(agent) });
 
+/** POST /v1/ekyc?wait=first-step: answers once the first Send OTP has settled. */
+const startWaiting = async (agent: Agent) =>
+  api.inject({ method: 'POST', url: '/v1/ekyc?wait=first-step', payload: h.input(agent), headers: await as(agent) });
+
 const wrongOtpFor = (agent: Agent) => (h.sim.currentOtp(agent.userCode) === '000000' ? '111111' : '000000');
 
 describe('POST /v1/ekyc', () => {
@@ -81,6 +87,54 @@ describe('POST /v1/ekyc', () => {
     });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ runId: first.runId, stage: 'AWAITING_OTP', resumed: true });
+  });
+
+  it('with ?wait=first-step answers once the OTP is sent (update-with-start), so the OTP can follow at once', async () => {
+    const agent = h.newAgent();
+    const res = await startWaiting(agent);
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({
+      workflowId: workflowIdFor(agent.userCode),
+      stage: 'AWAITING_OTP',
+      resumed: false,
+      outcome: { accepted: true, stage: 'AWAITING_OTP', attemptsLeft: 3 },
+    });
+    expect(res.json().runId).toMatch(/\S/);
+    // No polling: the OTP is taken at once (never 409 WRONG_STAGE).
+    expect((await post(agent, '/otp', { otp: h.sim.currentOtp(agent.userCode) })).statusCode).toBe(200);
+    // Asked again, the running session answers with its stage.
+    const again = await startWaiting(agent);
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toMatchObject({
+      runId: res.json().runId,
+      stage: 'AWAITING_BIOMETRIC',
+      resumed: true,
+      outcome: { accepted: true, stage: 'AWAITING_BIOMETRIC' },
+    });
+    await recordHistory(h.ekyc.client.workflow.getHandle(workflowIdFor(agent.userCode)), 'start-waits-first-step');
+  });
+
+  it('with ?wait=first-step tells of Eko refusing the first OTP in the same answer', async () => {
+    const agent = h.newAgent();
+    h.sim.injectFault(agent.userCode, 'sendOtp', { kind: 'notAllowed' });
+    const res = await startWaiting(agent);
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({
+      stage: 'FAILED',
+      outcome: { accepted: false, stage: 'FAILED', code: 'EkoAgentNotAllowed' },
+    });
+  });
+
+  it('refuses another ?wait value, naming the field', async () => {
+    const agent = h.newAgent();
+    const res = await api.inject({
+      method: 'POST',
+      url: '/v1/ekyc?wait=forever',
+      payload: h.input(agent),
+      headers: await as(agent),
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors).toEqual([{ field: 'wait', rule: 'must be first-step' }]);
   });
 
   it('answers 400 naming aadhaar and the Verhoeff rule for a bad check digit, and starts nothing', async () => {

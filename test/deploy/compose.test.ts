@@ -212,6 +212,7 @@ describe('docker-compose.yml', () => {
       EKO_ACCESS_KEY: ['worker'],
       EKO_INITIATOR_ID: ['worker'],
       EKO_AADHAAR_PUBLIC_KEY: ['worker'],
+      EKYC_WEBHOOK_SECRETS: ['worker'],
       EKYC_CODEC_KEYS: ['api', 'codec-server', 'worker'],
       EKYC_CODEC_KEY_ID: ['api', 'codec-server', 'worker'],
       EKYC_JWT_JWKS_URL: ['api', 'codec-server'],

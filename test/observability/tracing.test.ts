@@ -377,6 +377,8 @@ describe('the traced workflow code', () => {
             reserveOtpSend: unused,
             notifyAgentOfEkyc: unused,
             destroySealKeys: unused,
+            emitWebhookEvent: unused,
+            deliverWebhook: unused,
           },
           dataConverter: testDataConverter(),
           workflowBundle: { code: plainCode },

@@ -58,7 +58,7 @@ describe('the worker start-up check of search attributes', () => {
     const { error } = JSON.parse(stdout);
     expect(error.code).toBe('NAMESPACE_SETUP');
     expect(error.message).toContain(
-      `namespace "${namespace}" lacks the search attributes EkycStage (Keyword), EkoUserCode (Keyword), AgentState (Keyword), DailyAuthDate (Keyword)`,
+      `namespace "${namespace}" lacks the search attributes EkycStage (Keyword), EkoUserCode (Keyword), AgentState (Keyword), DailyAuthDate (Keyword), WebhookFailures (Int)`,
     );
     expect(error.message).toContain(
       `temporal operator search-attribute create --namespace ${namespace} --name EkycStage --type Keyword`,
@@ -76,7 +76,12 @@ describe('the worker start-up check of search attributes', () => {
     const keyword = IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
     await connection.operatorService.addSearchAttributes({
       namespace,
-      searchAttributes: { EkycStage: keyword, AgentState: keyword, DailyAuthDate: keyword },
+      searchAttributes: {
+        EkycStage: keyword,
+        AgentState: keyword,
+        DailyAuthDate: keyword,
+        WebhookFailures: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+      },
     });
     const { exited, stdout } = await runWorker(namespace);
     expect(exited?.code).toBe(1);
@@ -88,7 +93,13 @@ describe('the worker start-up check of search attributes', () => {
 
   it('takes an attribute of the wrong type as missing', () => {
     const keyword = IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
-    const all = { EkycStage: keyword, EkoUserCode: keyword, AgentState: keyword, DailyAuthDate: keyword };
+    const all = {
+      EkycStage: keyword,
+      EkoUserCode: keyword,
+      AgentState: keyword,
+      DailyAuthDate: keyword,
+      WebhookFailures: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+    };
     expect(missingSearchAttributes(all)).toEqual([]);
     expect(
       missingSearchAttributes({ ...all, DailyAuthDate: IndexedValueType.INDEXED_VALUE_TYPE_TEXT }).map((a) => a.name),
@@ -98,6 +109,7 @@ describe('the worker start-up check of search attributes', () => {
       'EkoUserCode',
       'AgentState',
       'DailyAuthDate',
+      'WebhookFailures',
     ]);
   });
 });

@@ -74,6 +74,14 @@ describe('replay of recorded histories', () => {
       // fingpayAgent: eligibility, Daily KYC, REKYC and a new eKYC; a run that began and ended with continue-as-new.
       'agent-rekyc-path',
       'agent-days-after-continue-as-new',
+      // With partner events (patched 'webhook-events'): a session's end and Daily KYC outcomes handed over, and the
+      // per-agent fingpayWebhooks queue retrying across a worker crash, failing and redelivering.
+      'webhooks-ekyc-completed',
+      'webhooks-agent-daily-auth',
+      'webhooks-delivery-across-crash',
+      'webhooks-failed-then-redelivered',
+      // Started by update-with-start (POST /v1/ekyc?wait=first-step): the firstStep update.
+      'start-waits-first-step',
     ]) {
       expect(fixtures).toContain(`${name}.json`);
     }
@@ -95,6 +103,7 @@ describe('replay of recorded histories', () => {
     expect(mustReplayRetired('fingpayOtpQuota')).toBe(true);
     // A workflow type without a declared behaviour gets the worker's default, PINNED, but is not exempted here.
     expect(mustReplayRetired('fingpayAgent')).toBe(true);
+    expect(mustReplayRetired('fingpayWebhooks')).toBe(true);
   });
 
   it('detects a history that the workflow code would not produce', async () => {
