@@ -29,5 +29,6 @@ export function createBaselineAgentActivities(latencyMs: number): BaselineAgentA
       if (latencyMs > 0) await delay(latencyMs);
       return { userCode: input.userCode };
     },
+    async emitWebhookEvent() {},
   };
 }

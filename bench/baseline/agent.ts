@@ -5,7 +5,9 @@
 // The same main loop as workflows/agent.ts, so the same commands in the same order. No Node imports.
 import {
   ApplicationFailure,
+  CancellationScope,
   condition,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -27,6 +29,13 @@ const { submitDailyKyc } = proxyActivities<BaselineAgentActivities>({
   startToCloseTimeout: '150s',
   heartbeatTimeout: '20s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+// The partner event's hand-over (workflows/events.ts): same options, not awaited by the loop.
+const { emitWebhookEvent } = proxyActivities<BaselineAgentActivities>({
+  summary: 'Partner event',
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '1h',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
 });
 
 type State = BaselineDailyAuthOutcome['state'];
@@ -84,6 +93,11 @@ export async function baselineAgent(input: { userCode: string }): Promise<void> 
       await submitDailyKyc({ ...request.arg, ...ekyc!, userCode: input.userCode });
       inFlight = false;
       authenticatedOn = istDate(startedAt);
+      if (patched('webhook-events')) {
+        void CancellationScope.nonCancellable(() =>
+          emitWebhookEvent({ type: 'agent.daily_auth.succeeded', userCode: input.userCode }),
+        );
+      }
       outcomes.set(request.id, {
         accepted: true,
         state: state(),

@@ -51,6 +51,8 @@ export interface BaselineDailyAuthOutcome {
 
 export interface BaselineAgentActivities {
   submitDailyKyc(input: BaselineDailyAuthArg & BaselineEkycArg & { userCode: string }): Promise<{ userCode: string }>;
+  /** The hand-over of the day's partner event (workflows/events.ts), a no-op here. */
+  emitWebhookEvent(event: { type: string; userCode: string }): Promise<void>;
 }
 
 export const BASELINE_AGENT_WORKFLOW_TYPE = 'baselineAgent';
