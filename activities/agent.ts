@@ -34,8 +34,10 @@ export async function signalEkycCompleted(
 export function createAgentActivities(policy: Partial<AgentPolicy> | undefined): AgentActivities {
   return {
     async notifyAgentOfEkyc(input) {
-      const { client, info } = Context.current();
-      await signalEkycCompleted(client, info.taskQueue, policy, input);
+      const { client, info, cancellationSignal } = Context.current();
+      await client.withAbortSignal(cancellationSignal, () =>
+        signalEkycCompleted(client, info.taskQueue, policy, input),
+      );
     },
   };
 }

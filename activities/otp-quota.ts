@@ -19,18 +19,22 @@ export interface OtpSendCaps {
 export function createOtpQuotaActivities(caps: OtpSendCaps): OtpQuotaActivities {
   return {
     async reserveOtpSend(input) {
-      const { client, info } = Context.current();
+      const { client, info, cancellationSignal } = Context.current();
       const start = new WithStartWorkflowOperation<(state: OtpQuotaState) => Promise<void>>(OTP_QUOTA_WORKFLOW_TYPE, {
         workflowId: otpQuotaWorkflowIdFor(input.userCode),
         taskQueue: info.taskQueue,
         workflowIdConflictPolicy: 'USE_EXISTING',
         args: [{ userCode: input.userCode, sends: [] }],
       });
-      return client.workflow.executeUpdateWithStart(reserveOtpSendUpdate, {
-        updateId: input.requestId,
-        args: [{ cooldownMs: input.cooldownMs, perHour: caps.perHour, perDay: caps.perDay }],
-        startWorkflowOperation: start,
-      });
+      // The update waits for a workflow task, which a worker that is shutting down no longer takes: the activity's
+      // cancellation (the worker's shutdown grace time, a timeout) ends the call instead of holding the shutdown.
+      return client.withAbortSignal(cancellationSignal, () =>
+        client.workflow.executeUpdateWithStart(reserveOtpSendUpdate, {
+          updateId: input.requestId,
+          args: [{ cooldownMs: input.cooldownMs, perHour: caps.perHour, perDay: caps.perDay }],
+          startWorkflowOperation: start,
+        }),
+      );
     },
   };
 }

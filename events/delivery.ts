@@ -44,18 +44,20 @@ export function createWebhookActivities(config: WebhookConfig | null, logger?: L
     async emitWebhookEvent(event) {
       // No URL: no events (CONTRACT.md). Nothing is queued, so turning webhooks on later sends only new events.
       if (!config) return;
-      const { client, info } = Context.current();
+      const { client, info, cancellationSignal } = Context.current();
       const userCode = event.data.userCode;
-      await client.workflow.signalWithStart<(input: WebhooksInput) => Promise<void>, [WebhookEventArg]>(
-        WEBHOOKS_WORKFLOW_TYPE,
-        {
-          workflowId: webhooksWorkflowIdFor(userCode),
-          taskQueue: info.taskQueue,
-          args: [{ userCode, policy: config.policy }],
-          signal: webhookEventSignal,
-          signalArgs: [{ event, policy: config.policy }],
-          staticSummary: `Webhook events of agent ${userCode}`,
-        },
+      await client.withAbortSignal(cancellationSignal, () =>
+        client.workflow.signalWithStart<(input: WebhooksInput) => Promise<void>, [WebhookEventArg]>(
+          WEBHOOKS_WORKFLOW_TYPE,
+          {
+            workflowId: webhooksWorkflowIdFor(userCode),
+            taskQueue: info.taskQueue,
+            args: [{ userCode, policy: config.policy }],
+            signal: webhookEventSignal,
+            signalArgs: [{ event, policy: config.policy }],
+            staticSummary: `Webhook events of agent ${userCode}`,
+          },
+        ),
       );
     },
 

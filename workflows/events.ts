@@ -1,7 +1,15 @@
 // Where the workflows say "this happened" to the partner backend: emit() hands an event to the emit activity
 // (events/delivery.ts) without waiting, in order, and flush() is awaited before a run ends. Delivery, retries and
 // a slow or dead receiver are the per-agent fingpayWebhooks workflow's business, never the session's.
-import { CancellationScope, ActivityFailure, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  ActivityFailure,
+  log,
+  patched,
+  proxyActivities,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
 import type { AgentState } from '../common/agent.js';
 import type { Stage } from '../common/domain.js';
 import type { AgentEventData, EventData, WebhookActivities, WebhookEventType } from '../events/model.js';
@@ -20,12 +28,13 @@ export const WEBHOOK_EVENTS_PATCH = 'webhook-events';
  * Handing over is one signal-with-start on the Temporal server the worker already talks to; retried for an hour
  * (the server itself being away), then logged and dropped rather than holding a session open.
  */
-const { emitWebhookEvent } = proxyActivities<WebhookActivities>({
+export const EVENT_HANDOVER_OPTIONS: ActivityOptions = {
   summary: 'Partner event',
   startToCloseTimeout: '30s',
   scheduleToCloseTimeout: '1h',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
-});
+};
+const { emitWebhookEvent } = proxyActivities<WebhookActivities>(EVENT_HANDOVER_OPTIONS);
 
 export class WorkflowEvents {
   private tail: Promise<void> = Promise.resolve();

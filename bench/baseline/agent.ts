@@ -13,6 +13,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { istDate, nextIstMidnight } from '../../common/ist.js';
+import { EVENT_HANDOVER_OPTIONS, WEBHOOK_EVENTS_PATCH } from '../../workflows/events.js';
 import { AGENT_STATE_SA, DAILY_AUTH_DATE_SA, EKO_USER_CODE_SA } from '../../workflows/messages.js';
 import {
   baselineEkycCompleted,
@@ -31,12 +32,7 @@ const { submitDailyKyc } = proxyActivities<BaselineAgentActivities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
 });
 // The partner event's hand-over (workflows/events.ts): same options, not awaited by the loop.
-const { emitWebhookEvent } = proxyActivities<BaselineAgentActivities>({
-  summary: 'Partner event',
-  startToCloseTimeout: '30s',
-  scheduleToCloseTimeout: '1h',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
-});
+const { emitWebhookEvent } = proxyActivities<BaselineAgentActivities>(EVENT_HANDOVER_OPTIONS);
 
 type State = BaselineDailyAuthOutcome['state'];
 
@@ -93,7 +89,7 @@ export async function baselineAgent(input: { userCode: string }): Promise<void> 
       await submitDailyKyc({ ...request.arg, ...ekyc!, userCode: input.userCode });
       inFlight = false;
       authenticatedOn = istDate(startedAt);
-      if (patched('webhook-events')) {
+      if (patched(WEBHOOK_EVENTS_PATCH)) {
         void CancellationScope.nonCancellable(() =>
           emitWebhookEvent({ type: 'agent.daily_auth.succeeded', userCode: input.userCode }),
         );
