@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # One image for the worker, the HTTP API and the codec server; the compose file picks the command.
 
-FROM node:20.20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Scripts are skipped here (the sources are not copied yet); the build runs below.
@@ -13,7 +13,7 @@ ARG EKYC_GIT_COMMIT=
 # tsc, then the workflow code pre-bundled into dist/workflow-bundle.js
 RUN npm run build && npm prune --omit=dev --ignore-scripts
 
-FROM node:20.20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./

@@ -59,6 +59,8 @@ export class PostgresKeyStore implements KeyStore {
       await migrate(pool);
     } catch (err) {
       await pool.end().catch(() => undefined);
+      // The driver's error object stays behind (only its message goes on): it is not ours to vet for secrets.
+      // eslint-disable-next-line preserve-caught-error
       throw new Error(`the key store (EKYC_KEY_STORE_URL) could not be opened: ${(err as Error).message}`);
     }
     return new PostgresKeyStore(pool);

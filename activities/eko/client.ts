@@ -147,6 +147,7 @@ export class EkoClient {
   }
 }
 
+// ky 2 wraps a failed fetch in its NetworkError: the socket error is a few causes down.
 function isReset(err: unknown): boolean {
   for (let e = err as { code?: string; cause?: unknown } | undefined, i = 0; e && i < 5; e = e.cause as typeof e, i++) {
     if (e.code === 'ECONNRESET' || e.code === 'UND_ERR_SOCKET' || e.code === 'EPIPE') return true;

@@ -165,7 +165,10 @@ describe('a typed client generated from the document', () => {
     // The driver only compiles if its paths, bodies and answers match the generated types.
     await run([
       'node_modules/.bin/tsc',
+      '--ignoreConfig', // TypeScript 6 refuses files on the command line next to a tsconfig.json otherwise
       '--noEmit',
+      '--types',
+      'node', // TypeScript 6 loads no @types by default
       '--strict',
       '--skipLibCheck',
       '--module',

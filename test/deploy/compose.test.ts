@@ -273,6 +273,16 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^HEALTHCHECK .*scripts\/healthcheck\.js/m);
     expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "bin\/ekyc\.js"\]/m);
   });
+  it('builds and runs on the Node major that package.json, .nvmrc and the CLI require', () => {
+    const major = /^>=(\d+)$/.exec(
+      (JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node,
+    )?.[1];
+    expect(major).toBe(read('.nvmrc').trim());
+    expect(read('bin/ekyc.js')).toContain(`MIN_NODE_MAJOR = ${major};`);
+    const images = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
+    expect(images.length).toBeGreaterThanOrEqual(2);
+    for (const image of images) expect(image).toBe(`node:${major}-bookworm-slim`);
+  });
   it('copies only files that exist', () => {
     for (const [, src] of dockerfile.matchAll(/^COPY --from=build \S+ \/app\/(\S+)/gm)) {
       if (src.startsWith('node_modules') || src.startsWith('dist')) continue;

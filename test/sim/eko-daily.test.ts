@@ -17,7 +17,7 @@ describe('Eko simulator: Daily KYC', () => {
   beforeAll(async () => {
     sim = await startSim({ dailyEligibleAfterMs: 2 * HOUR });
     client = new EkoClient(ekoConfigFor(sim));
-    test = ky.create({ prefixUrl: sim.baseUrl.replace('/ekoapi/v3', '/__sim') });
+    test = ky.create({ prefix: sim.baseUrl.replace('/ekoapi/v3', '/__sim') });
   });
   afterAll(() => sim.stop());
 

@@ -16,6 +16,7 @@ export default async function setup(project: TestProject) {
   } catch (err) {
     throw new Error(
       `Could not start the Temporal dev server for the tests (set TEMPORAL_CLI_PATH or put \`temporal\` on PATH): ${(err as Error).message}`,
+      { cause: err },
     );
   }
   process.stderr.write(`[test] Temporal dev server ${server.address} (CLI from ${server.source})\n`);

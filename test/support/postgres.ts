@@ -87,7 +87,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   } catch (err) {
     if (started) await asPostgres('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`the test PostgreSQL cluster could not be started: ${(err as Error).message}`);
+    throw new Error(`the test PostgreSQL cluster could not be started: ${(err as Error).message}`, { cause: err });
   }
   return {
     url: `postgres://ekyc_keys:${password}@127.0.0.1:${port}/ekyc_keys`,

@@ -47,7 +47,9 @@ export async function startTimeSkipping(dir = TEST_SERVER_DIR): Promise<TimeSkip
   try {
     env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
   } catch (err) {
-    throw new Error(`the Temporal time-skipping test server did not start (${path}): ${(err as Error).message}`);
+    throw new Error(`the Temporal time-skipping test server did not start (${path}): ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   return {
     env,

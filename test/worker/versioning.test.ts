@@ -106,7 +106,7 @@ function ekycReplay(args: string[]): Promise<{ code: number | null; json: Record
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
-      let json: Record<string, unknown> = {};
+      let json: Record<string, unknown>;
       try {
         json = JSON.parse(stdout);
       } catch {

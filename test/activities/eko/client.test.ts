@@ -177,6 +177,8 @@ describe('Eko client against the simulator (v3)', () => {
     const input = { ...stepInput(a), ...sent, otp: sim.currentOtp(a.userCode)! };
     const { value, failures } = await attemptUntilSettled(() => client.verifyOtp(input));
     expect(failures.map((f) => f.type)).toEqual([EKO_ERROR.NetworkError]);
+    // Told apart from other network errors through the error's cause chain (ky wraps it in its NetworkError).
+    expect(failures[0].message).toMatch(/connection reset/);
     expect(value?.otpRefId).toBeDefined();
   });
 
