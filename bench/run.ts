@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { EkycClient } from '../client/index.js';
+import { createDataConverter } from '../codec/data-converter.js';
 import { loadCodecConfig } from '../config/index.js';
 import { startDevServer, type DevServer } from '../dev/temporal-server.js';
 import { otpBreakdown, type OtpBreakdown } from './breakdown.js';
@@ -193,7 +194,12 @@ async function runMode(
     ekyc: { kind: 'ekyc', ekyc, board: ekycBoard },
     baseline: {
       kind: 'baseline',
-      client: new Client({ connection, namespace: server.namespace }),
+      // The baseline worker runs the product's data converter, so its driver encodes as the client library does.
+      client: new Client({
+        connection,
+        namespace: server.namespace,
+        dataConverter: createDataConverter(loadCodecConfig({ EKYC_CODEC_KEYS: BENCH_CODEC_KEYS })),
+      }),
       taskQueue: queues.baseline,
       board: baselineBoard(workers.baseline),
     },
