@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Client } from '@temporalio/client';
 import { EkycClient } from '../client/index.js';
+import { createDataConverter } from '../codec/data-converter.js';
 import { loadCodecConfig, loadWorkerCacheSize } from '../config/index.js';
 import { startDevServer } from '../dev/temporal-server.js';
 import { EkoSimulator } from '../sim/eko-sim.js';
@@ -106,7 +107,11 @@ async function main() {
     codec: loadCodecConfig({ EKYC_CODEC_KEYS: BENCH_CODEC_KEYS }),
     callTimeoutMs: 120_000,
   });
-  const plain = new Client({ connection: ekyc.client.connection, namespace: server.namespace });
+  const plain = new Client({
+    connection: ekyc.client.connection,
+    namespace: server.namespace,
+    dataConverter: createDataConverter(loadCodecConfig({ EKYC_CODEC_KEYS: BENCH_CODEC_KEYS })),
+  });
   const waiting: string[] = [];
   const startWaiting = async (count: number) => {
     await pool(count, 50, async () => {
@@ -116,7 +121,7 @@ async function main() {
       const otpOut = board.wait(input.userCode);
       if (opts.kind === 'ekyc') await ekyc.startEkyc(input);
       else {
-        // The baseline runs on the SDK's default data converter, so it is started without the codec.
+        // The baseline worker runs the product's data converter: started through the same codec, without the library.
         await plain.workflow.start(BASELINE_WORKFLOW_TYPE, {
           taskQueue: TASK_QUEUE,
           workflowId: `bench-baseline-${input.userCode}`,

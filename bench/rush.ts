@@ -31,6 +31,7 @@ import { AGENT_WORKFLOW_TYPE, agentWorkflowIdFor } from '../common/agent.js';
 import { durationToMs } from '../common/checks.js';
 import type { EkycInput } from '../common/domain.js';
 import { istDate } from '../common/ist.js';
+import { createDataConverter } from '../codec/data-converter.js';
 import { loadCodecConfig, loadDailyAuthPolicy, loadWorkerCacheSize } from '../config/index.js';
 import { startDevServer, type DevServer } from '../dev/temporal-server.js';
 import { pidData } from '../test/sim/eko-fixtures.js';
@@ -363,9 +364,11 @@ async function main() {
       codec: loadCodecConfig({ EKYC_CODEC_KEYS: BENCH_CODEC_KEYS }),
       callTimeoutMs: 120_000,
     }),
+    // The baseline worker runs the product's data converter, so its driver encodes as the client library does.
     plain: new Client({
       connection: await Connection.connect({ address: server.address }),
       namespace: server.namespace,
+      dataConverter: createDataConverter(loadCodecConfig({ EKYC_CODEC_KEYS: BENCH_CODEC_KEYS })),
     }),
   };
   let finished = false;

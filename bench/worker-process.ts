@@ -1,6 +1,6 @@
 // A benchmark worker in a process of its own, so its RSS is its own. `ekyc` runs the product's worker as
 // `ekyc worker` builds it (createEkycWorker, the Eko activities, the encrypting data converter, pino logging,
-// Prometheus metrics); `baseline` runs the no-op workflow of bench/baseline on the SDK's defaults. The parent
+// Prometheus metrics); `baseline` runs the no-op workflows of bench/baseline with the same data converter. The parent
 // (bench/workers.ts) talks to it over the IPC channel: `ready`, `otpSent` (baseline), `memory` (after a GC).
 import { Worker, NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
@@ -15,7 +15,7 @@ import {
 } from '../config/index.js';
 import { createLogger } from '../observability/logger.js';
 import { installRuntime } from '../worker/runtime.js';
-import { createEkycWorker } from '../worker/worker.js';
+import { createEkycWorker, workerDataConverter } from '../worker/worker.js';
 import { createBaselineActivities, createBaselineAgentActivities } from './baseline/activities.js';
 import type { FromWorker, ToWorker } from './workers.js';
 
@@ -56,6 +56,9 @@ async function main() {
         })
       : await Worker.create({
           ...common,
+          // The product's data converter (AES-GCM codec, failure converter, fail-closed codec), as in createEkycWorker:
+          // the baseline differs from the product in the code we wrote, not in what Temporal stores.
+          dataConverter: workerDataConverter(createDataConverter(loadCodecConfig(env))),
           activities: {
             ...createBaselineActivities(Number(env.BENCH_LATENCY_MS ?? 0), (userCode) =>
               send({ type: 'otpSent', userCode }),

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, bundleWorkflowCode } from '@temporalio/worker';
 import { bundleWorkflows } from '../worker/bundle.js';
+import { FAILURE_CONVERTER_PATH } from '../codec/data-converter.js';
 import { CREDENTIALS } from '../test/sim/eko-fixtures.js';
 import { freePort } from '../dev/ports.js';
 import type { SimAgentInit } from '../sim/eko-agents.js';
@@ -56,7 +57,14 @@ export async function buildBundle(kind: WorkerKind): Promise<string> {
   const code =
     kind === 'ekyc'
       ? await bundleWorkflows(logger)
-      : (await bundleWorkflowCode({ workflowsPath: BASELINE_WORKFLOWS, logger })).code;
+      : // The same failure converter in the sandbox as the product's bundle (worker/bundle.ts).
+        (
+          await bundleWorkflowCode({
+            workflowsPath: BASELINE_WORKFLOWS,
+            failureConverterPath: FAILURE_CONVERTER_PATH,
+            logger,
+          })
+        ).code;
   await writeFile(file, code);
   return file;
 }
@@ -135,6 +143,8 @@ export async function spawnWorker(spec: WorkerSpec): Promise<BenchWorker> {
     BENCH_BUNDLE: spec.bundlePath,
     BENCH_LATENCY_MS: String(spec.latencyMs ?? 0),
     EKYC_LOG_LEVEL: spec.logLevel ?? 'info',
+    // Both kinds run the product's data converter (the baseline too: bench/worker-process.ts).
+    EKYC_CODEC_KEYS: BENCH_CODEC_KEYS,
     ...(spec.maxCachedWorkflows !== undefined ? { BENCH_MAX_CACHED: String(spec.maxCachedWorkflows) } : {}),
   };
   if (spec.kind === 'ekyc') {
@@ -147,7 +157,6 @@ export async function spawnWorker(spec: WorkerSpec): Promise<BenchWorker> {
       EKO_INITIATOR_ID: CREDENTIALS.initiatorId,
       EKO_AADHAAR_PUBLIC_KEY: spec.sim.publicKeySpkiBase64,
       EKO_TIMEOUT_MS: String(spec.ekoTimeoutMs ?? 15_000),
-      EKYC_CODEC_KEYS: BENCH_CODEC_KEYS,
       EKYC_METRICS_PORT: String(await freePort()),
     });
   }

@@ -15,9 +15,12 @@ export class PinoTemporalLogger implements TemporalLogger {
   constructor(private readonly pino: Logger) {}
 
   log(level: LogLevel, message: string, meta: LogMetadata = {}): void {
+    const method = LEVEL[level] ?? 'info';
+    // The SDK logs every workflow activation and activity at TRACE/DEBUG: below the level, return before copying.
+    if (!this.pino.isLevelEnabled(method)) return;
     // pino serialises errors under `err` only; the SDK puts them under `error`.
     const { error, ...rest } = meta as LogMetadata & { error?: unknown };
-    this.pino[LEVEL[level] ?? 'info'](error === undefined ? rest : { ...rest, err: error }, message);
+    this.pino[method](error === undefined ? rest : { ...rest, err: error }, message);
   }
   trace(message: string, meta?: LogMetadata) {
     this.log('TRACE', message, meta);

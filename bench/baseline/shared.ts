@@ -17,12 +17,27 @@ export interface BaselineOutcome {
 }
 
 export interface BaselineActivities {
+  /** Update-with-start of the agent's no-op quota workflow, as activities/otp-quota.ts asks fingpayOtpQuota. */
+  reserveOtpSend(input: { userCode: string; requestId: string; cooldownMs: number }): Promise<{ allowed: boolean }>;
   sendOtp(input: BaselineInput): Promise<{ otpRefId: string }>;
   verifyOtp(input: BaselineInput & { otp?: string }): Promise<{ otpRefId: string }>;
   submitBiometric(input: BaselineInput & { pidData?: string }): Promise<{ userCode: string }>;
+  /** Signal-with-start of the agent's no-op lifecycle, as activities/agent.ts tells fingpayAgent. */
+  notifyAgentOfEkyc(input: BaselineEkycArg & { userCode: string; ekycRunId: string }): Promise<void>;
 }
 
 export const BASELINE_WORKFLOW_TYPE = 'baselineSession';
+export const BASELINE_OTP_QUOTA_WORKFLOW_TYPE = 'baselineOtpQuota';
+export const baselineOtpQuotaWorkflowId = (userCode: string) => `bench-baseline-otp-quota-${userCode}`;
+export const baselineReserveOtpSend = defineUpdate<
+  { allowed: boolean },
+  [{ cooldownMs: number; perHour: number; perDay: number }]
+>('reserveOtpSend');
+/**
+ * The patch ids of fingpayEkyc's quota check and lifecycle notice (workflows/ekyc.ts), spelled out here: importing
+ * them would put the product's workflow module into the baseline's bundle.
+ */
+export const BASELINE_PATCH = { otpQuota: 'otp-send-quota', agentLifecycle: 'agent-lifecycle-notify' } as const;
 
 export const baselineSubmitOtp = defineUpdate<BaselineOutcome, [{ otp: string }]>('submitOtp');
 export const baselineSubmitBiometric = defineUpdate<BaselineOutcome, [{ pidData: string }]>('submitBiometric');
