@@ -131,7 +131,7 @@ export const VARIABLES: VariableDoc[] = [
     name: 'EKO_SIM_PORT',
     meaning: "the Eko simulator's port on 127.0.0.1 (`ekyc sim`, `ekyc dev`; 0 = any free port)",
     default: '`8090`',
-    usedBy: ['sim', 'dev'],
+    usedBy: ['sim', 'dev', 'cluster'],
   },
   {
     name: 'EKYC_RD_SIM_MODE',

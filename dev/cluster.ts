@@ -21,6 +21,7 @@ import {
   ConfigError,
   EKO_SIM_DEV_CREDENTIALS,
   intIn,
+  loadEkoSimConfig,
   orDefault,
   readVariable,
   loadWorkerVersioning,
@@ -147,6 +148,8 @@ export interface ProcessSpec {
   logFile: string;
   /** Resolves when the process is ready (it gets the output seen so far on each chunk). */
   readyWhen?: (output: string) => boolean;
+  /** Started again a second after it exits on its own (compose's `restart: unless-stopped`). */
+  keepAlive?: boolean;
 }
 
 /** One process of the cluster: its output appended to a log file, restartable, with CPU seconds across its lives. */
@@ -161,6 +164,9 @@ export class ClusterProcess {
     signal: null,
   });
   starts = 0;
+  /** Exits nobody asked for (a crash, or giving up while Temporal was away). */
+  selfExits = 0;
+  private leaving = false;
 
   constructor(readonly spec: ProcessSpec) {
     mkdirSync(dirname(spec.logFile), { recursive: true, mode: 0o700 });
@@ -198,12 +204,22 @@ export class ClusterProcess {
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
+    this.leaving = false;
     this.exited = new Promise((resolveExit) =>
       child.once('exit', (code, signal) => {
         this.cpuOfPastLives += this.lastCpu;
         this.lastCpu = 0;
         if (this.sampler) clearInterval(this.sampler);
         resolveExit({ code, signal });
+        if (!this.leaving && ready) {
+          this.selfExits++;
+          this.log.write(`\n[cluster] ${name} exited by itself (${code ?? signal})\n`);
+          if (this.spec.keepAlive) {
+            setTimeout(() => {
+              if (!this.leaving) void this.start().catch(() => undefined);
+            }, 1000).unref();
+          }
+        }
       }),
     );
     this.sampler = setInterval(() => {
@@ -243,6 +259,7 @@ export class ClusterProcess {
 
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     if (!this.alive()) return;
+    this.leaving = true;
     const exited = this.exited;
     this.child!.kill(signal);
     await exited;
@@ -250,6 +267,7 @@ export class ClusterProcess {
 
   /** SIGTERM, then SIGKILL after `graceMs`. */
   async stop(graceMs = 20_000): Promise<void> {
+    this.leaving = true;
     if (!this.alive()) return;
     const exited = this.exited;
     this.child!.kill('SIGTERM');
@@ -266,6 +284,7 @@ export class ClusterProcess {
 
 /** Runs a script to its end, output appended to `logFile`; rejects with its last lines when it fails. */
 function runScript(script: string, env: NodeJS.ProcessEnv, logFile: string): Promise<void> {
+  mkdirSync(dirname(logFile), { recursive: true, mode: 0o700 });
   return new Promise((resolveRun, reject) => {
     const log = createWriteStream(logFile, { flags: 'a', mode: 0o600 });
     let tail = '';
@@ -344,20 +363,39 @@ export function clusterPortsFromEnv(
   return { ports, variables };
 }
 
-/** Every port a free one the OS hands out (tests, benchmarks). */
+/**
+ * A free loopback port below 32768: Temporal stores its services' ports in cluster_membership as a PostgreSQL
+ * smallint, so a port from the OS's ephemeral range (32768 and up) stops the service at start.
+ */
+async function freeLowPort(taken: Set<number>): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (taken.has(port)) continue;
+    try {
+      await assertPortFree('port', '127.0.0.1', port);
+      taken.add(port);
+      return port;
+    } catch {
+      // held by another process: try another
+    }
+  }
+}
+
+/** Every port a free one (tests, benchmarks); Temporal's below 32768. */
 export async function freeClusterPorts(workers: number): Promise<ClusterPorts> {
-  const p = async () => freePort();
+  const taken = new Set<number>();
+  const low = () => freeLowPort(taken);
   return {
-    postgres: await p(),
-    frontend: await p(),
-    frontendHttp: await p(),
-    history: await p(),
-    matching: await p(),
-    worker: await p(),
-    membership: { frontend: await p(), history: await p(), matching: await p(), worker: await p() },
-    api: await p(),
-    codec: await p(),
-    workerMetrics: await Promise.all(Array.from({ length: workers }, p)),
+    postgres: await freePort(),
+    frontend: await low(),
+    frontendHttp: await low(),
+    history: await low(),
+    matching: await low(),
+    worker: await low(),
+    membership: { frontend: await low(), history: await low(), matching: await low(), worker: await low() },
+    api: await freePort(),
+    codec: await freePort(),
+    workerMetrics: await Promise.all(Array.from({ length: workers }, () => freePort())),
   };
 }
 
@@ -631,6 +669,7 @@ export class Cluster {
       env,
       logFile: this.logFile(name),
       readyWhen,
+      keepAlive: true,
     });
   }
 
@@ -765,6 +804,12 @@ export class Cluster {
     await proc.start();
   }
 
+  /** How often each process exited without being asked to, by name (only those that did). */
+  selfExits(): Record<string, number> {
+    const all = [...this.temporal.values(), ...this.workers, this.api, this.codec].filter(Boolean);
+    return Object.fromEntries(all.filter((p) => p.selfExits > 0).map((p) => [p.name, p.selfExits]));
+  }
+
   /** CPU seconds of each process so far (every life of it), by name. */
   cpuSeconds(): Record<string, number> {
     const out: Record<string, number> = {};
@@ -797,6 +842,8 @@ export async function runClusterCommand(env: Env = process.env): Promise<void> {
   const dir = resolve(readVariable(env, 'EKYC_CLUSTER_DIR', orDefault(z.string(), join(dataDir, 'cluster'))));
   const workers = 2;
   const { ports, variables } = clusterPortsFromEnv(env, workers);
+  const simPort = env.EKO_BASE_URL ? 0 : loadEkoSimConfig(env).port;
+  if (simPort) variables.set(simPort, 'EKO_SIM_PORT');
   // Every port checked before anything starts: one taken stops the command with the one line naming its variable.
   for (const [port, variable] of variables) await assertPortFree(variable, '127.0.0.1', port);
   const binaries = await ensureTemporalBinaries(env, say);
