@@ -24,13 +24,12 @@ import {
   loadEkoSimConfig,
   orDefault,
   readVariable,
-  loadWorkerVersioning,
   type Env,
 } from '../config/index.js';
 import { printJson } from '../client/output.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { startSimulators } from '../sim/main.js';
-import { makeCurrent, resolveDeploymentVersion } from '../worker/deployment.js';
+import { makeCurrent } from '../worker/deployment.js';
 import { assertPortFree, freePort } from './ports.js';
 import { letPostgresTraverse, PgCluster } from './postgres.js';
 import { DEV_JWT_AUDIENCE, DEV_JWT_ISSUER, DEV_PAGE_TOKEN, loadOrCreateDevJwtKey, mintDevToken } from './stack.js';
@@ -166,6 +165,8 @@ export class ClusterProcess {
   starts = 0;
   /** Exits nobody asked for (a crash, or giving up while Temporal was away). */
   selfExits = 0;
+  /** What the process had written when it became ready (its last start). */
+  readyOutput = '';
   private leaving = false;
 
   constructor(readonly spec: ProcessSpec) {
@@ -199,7 +200,10 @@ export class ClusterProcess {
       if (!ready) {
         output = (output + chunk.toString()).slice(-16_000);
         ready = readyWhen!(output);
-        if (ready) settle?.();
+        if (ready) {
+          this.readyOutput = output;
+          settle?.();
+        }
       }
     };
     child.stdout!.on('data', onData);
@@ -548,6 +552,7 @@ export class Cluster {
         ],
         env: this.temporalEnv(),
         logFile: this.logFile(`temporal-${service}`),
+        keepAlive: true,
       });
       this.temporal.set(service, proc);
     }
@@ -617,7 +622,19 @@ export class Cluster {
   }
 
   private async startTemporal(): Promise<void> {
-    for (const service of TEMPORAL_SERVICES) await this.startTemporalService(service);
+    // On a new database every service writes the cluster's metadata at start and all but one of them lose that race
+    // (`failed to initialize current cluster metadata`): the first one alone, the others once its row is there.
+    const [first, ...rest] = TEMPORAL_SERVICES;
+    await this.startTemporalService(first);
+    for (const until = Date.now() + 120_000; ;) {
+      const rows = await this.pg.psql('SELECT count(*) FROM cluster_metadata_info', 'temporal').catch(() => '0');
+      if (Number(rows.trim()) > 0) break;
+      const proc = this.temporal.get(first)!;
+      if (!proc.alive()) throw new Error(`temporal ${first} exited; its log: ${proc.spec.logFile}`);
+      if (Date.now() > until) throw new Error(`temporal ${first} wrote no cluster metadata in 120 s`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    for (const service of rest) await this.startTemporalService(service);
     this.stops.push(() => Promise.all([...this.temporal.values()].map((p) => p.stop())));
     const deadline = Date.now() + 180_000;
     while (!(await this.serving())) {
@@ -763,8 +780,10 @@ export class Cluster {
       this.stops.push(() => Promise.all([this.api, this.codec, ...this.workers].map((p) => p.stop())));
       await Promise.all([this.codec.start(), ...this.workers.map((w) => w.start())]);
       // As `ekyc dev` does: the workers' version takes new sessions at once (in production an operator decides).
-      const version = resolveDeploymentVersion(loadWorkerVersioning(this.env));
-      if (version) {
+      // The version is the one the workers print (the build's, which the source checkout may since have moved on from).
+      const deployment = /"deployment":\s*(\{[^}]*\})/.exec(this.workers[0].readyOutput)?.[1];
+      if (deployment) {
+        const version = JSON.parse(deployment) as { deploymentName: string; buildId: string };
         const connection = await NativeConnection.connect({ address: this.address });
         try {
           await makeCurrent(connection, this.namespace, version, {
