@@ -35,10 +35,13 @@ import { CREDENTIALS } from '../test/sim/eko-fixtures.js';
 import { syntheticAgent } from './driver.js';
 import {
   BiometricGuard,
+  describeError,
   judgeSessions,
   newSessionBook,
   seededRandom,
+  numberOption,
   sessionDriver,
+  type ChaosAgentOptions,
   type Judgement,
 } from './sessions.js';
 import { round, sleep } from './stats.js';
@@ -46,7 +49,7 @@ import { round, sleep } from './stats.js';
 export type FaultKind = 'history' | 'matching' | 'postgres' | 'worker';
 export const ALL_FAULTS: FaultKind[] = ['history', 'matching', 'postgres', 'worker'];
 
-export interface ClusterChaosOptions {
+export interface ClusterChaosOptions extends ChaosAgentOptions {
   /** Sessions kept in flight: each scripted agent starts its next session when the last one ends. */
   inFlight: number;
   /** At least this many sessions in all (agents go on after the last fault until it is reached). */
@@ -60,15 +63,7 @@ export interface ClusterChaosOptions {
   /** The agent's pause before the OTP and before the fingerprint: spreads the sessions over the faults. */
   thinkMs: [number, number];
   pgRestartMode: 'fast' | 'immediate';
-  faultRate: number;
-  scriptedFaultShare: number;
-  seed: number;
-  ekoTimeoutMs: number;
-  sessionDeadlineMs: number;
-  /** Inject each fault with no biometric in flight (bench/chaos.ts ChaosOptions.guardBiometric). */
-  guardBiometric: boolean;
   numHistoryShards: number;
-  log?: (line: string) => void;
 }
 
 export const DEFAULT_CLUSTER_CHAOS: ClusterChaosOptions = {
@@ -268,7 +263,7 @@ export async function runClusterChaos(overrides: Partial<ClusterChaosOptions> = 
         try {
           await session(input);
         } catch (err) {
-          log(`chaos: a session ended with ${(err as Error).name}: ${(err as Error).message.slice(0, 160)}`);
+          log(`chaos: a session ended with ${describeError(err)}`);
           if (book.outcomes.get(input.userCode) === 'STUCK') book.outcomes.set(input.userCode, 'ERROR');
         }
         inFlight--;
@@ -418,13 +413,7 @@ function cliOptions(): Partial<ClusterChaosOptions> {
     },
   });
   const env = process.env;
-  const num = (flag: string | undefined, variable: string) => {
-    const v = flag ?? env[variable];
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < 0) throw new Error(`${variable} must be a non-negative number`);
-    return n;
-  };
+  const num = (flag: string | undefined, variable: string) => numberOption(flag ?? env[variable], variable);
   const faultList = values.faults ?? env.CLUSTER_CHAOS_FAULTS;
   const faults =
     faultList === undefined

@@ -24,13 +24,15 @@ import {
   judgeSessions,
   newSessionBook,
   seededRandom,
+  numberOption,
   sessionDriver,
+  type ChaosAgentOptions,
   type Judgement,
 } from './sessions.js';
 import { round, sleep } from './stats.js';
 import { BENCH_CODEC_KEYS, buildBundle, removeBundle, spawnWorker, type BenchWorker } from './workers.js';
 
-export interface ChaosOptions {
+export interface ChaosOptions extends ChaosAgentOptions {
   sessions: number;
   concurrency: number;
   workers: number;
@@ -40,21 +42,6 @@ export interface ChaosOptions {
   killAt: number[];
   /** Restart the Temporal server when these fractions of sessions have completed. */
   serverRestartsAt: number[];
-  faultRate: number;
-  /** Share of agents that also get one scripted hang and one gateway error on a random step. */
-  scriptedFaultShare: number;
-  seed: number;
-  /** The Eko client's per-request timeout in the workers: how long a hang costs. */
-  ekoTimeoutMs: number;
-  /** A session not final by then is stuck. */
-  sessionDeadlineMs: number;
-  /**
-   * Hold worker kills and server restarts until no submitBiometric is in flight (and hold new ones meanwhile).
-   * A worker killed after Eko accepted the fingerprint but before Temporal recorded it leaves the session
-   * FAILED EkoOutcomeUncertain by design (Eko documents no de-duplication); this isolates that one window.
-   */
-  guardBiometric: boolean;
-  log?: (line: string) => void;
 }
 
 export const DEFAULT_CHAOS: ChaosOptions = {
@@ -281,13 +268,7 @@ function cliOptions(): Partial<ChaosOptions> {
     },
   });
   const env = process.env;
-  const num = (flag: string | undefined, variable: string) => {
-    const v = flag ?? env[variable];
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < 0) throw new Error(`${variable} must be a non-negative number`);
-    return n;
-  };
+  const num = (flag: string | undefined, variable: string) => numberOption(flag ?? env[variable], variable);
   const restarts = num(values['server-restarts'], 'CHAOS_SERVER_RESTARTS');
   const picked: Partial<ChaosOptions> = {
     sessions: num(values.sessions, 'CHAOS_SESSIONS'),

@@ -21,6 +21,26 @@ import { round, sleep } from './stats.js';
 
 const E = proto.temporal.api.enums.v1.EventType;
 
+/** What both chaos runs (dev server and cluster) set for their agents and the simulator. */
+export interface ChaosAgentOptions {
+  /** Share of Eko calls the simulator faults at random (5xx, 429, resets, busy). */
+  faultRate: number;
+  /** Share of agents that also get one scripted hang and one gateway error on a random step. */
+  scriptedFaultShare: number;
+  seed: number;
+  /** The Eko client's per-request timeout in the workers: how long a hang costs. */
+  ekoTimeoutMs: number;
+  /** A session not final by then is stuck. */
+  sessionDeadlineMs: number;
+  /**
+   * Hold worker kills, server restarts and crashes until no submitBiometric is in flight (and hold new ones
+   * meanwhile). A worker killed after Eko accepted the fingerprint but before Temporal recorded it leaves the session
+   * FAILED EkoOutcomeUncertain by design (Eko documents no de-duplication); this isolates that one window.
+   */
+  guardBiometric: boolean;
+  log?: (line: string) => void;
+}
+
 /** Lets chaos events wait for a moment with no biometric in flight, holding new ones meanwhile. */
 export class BiometricGuard {
   private inFlight = 0;
@@ -67,6 +87,28 @@ export async function persist<T>(call: () => Promise<T>, deadline: number, onRet
       await sleep(pause);
     }
   }
+}
+
+/** A flag's or variable's value as a non-negative number (undefined when not given). */
+export function numberOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number`);
+  return n;
+}
+
+/** The error and its causes as a short line: names, gRPC codes and messages (no payloads). */
+export function describeError(err: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = err;
+  for (let depth = 0; current && depth < 5; depth++) {
+    const e = current as { name?: string; code?: unknown; details?: string; message?: string; cause?: unknown };
+    parts.push(
+      `${e.name ?? 'Error'}${typeof e.code === 'number' ? `(code ${e.code})` : ''}: ${e.details ?? e.message ?? ''}`,
+    );
+    current = e.cause;
+  }
+  return parts.join(' <- ').slice(0, 400);
 }
 
 /** A deterministic generator in [0, 1) (the chaos schedule and scripts repeat with the seed). */

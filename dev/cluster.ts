@@ -8,7 +8,7 @@
 // code (startCluster) and kill its processes.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants as fsConstants, createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { writeFileSync, type WriteStream } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
@@ -33,7 +33,7 @@ import { makeCurrent } from '../worker/deployment.js';
 import { assertPortFree, freePort } from './ports.js';
 import { letPostgresTraverse, PgCluster } from './postgres.js';
 import { DEV_JWT_AUDIENCE, DEV_JWT_ISSUER, DEV_PAGE_TOKEN, loadOrCreateDevJwtKey, mintDevToken } from './stack.js';
-import { findTemporalCli } from './temporal-server.js';
+import { findTemporalCli, isExecutable } from './temporal-server.js';
 
 /** The Temporal release docker-compose.yml pins; deploy/temporal/build-server.sh builds the same. */
 export const TEMPORAL_SERVER_VERSION = '1.32.2';
@@ -50,15 +50,6 @@ export interface TemporalBinaries {
   server: string;
   sqlTool: string;
   source: 'env' | 'PATH' | 'cache' | 'built';
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, fsConstants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export function temporalBuildDir(env: Env = process.env): string {

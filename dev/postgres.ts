@@ -95,37 +95,19 @@ export class PgCluster {
     ].join(' ');
   }
 
+  /** `pg_ctl start` or `restart` (waiting up to 90 s), with this cluster's port, socket and settings. */
+  private async control(action: 'start' | 'restart', extra: string[] = []): Promise<void> {
+    const args = ['-D', this.data, '-l', this.log, '-w', '-t', '90', ...extra, '-o', this.serverOptions(), action];
+    await asPostgres('pg_ctl', args);
+  }
+
   async start(): Promise<void> {
-    await asPostgres('pg_ctl', [
-      '-D',
-      this.data,
-      '-l',
-      this.log,
-      '-w',
-      '-t',
-      '90',
-      '-o',
-      this.serverOptions(),
-      'start',
-    ]);
+    await this.control('start');
   }
 
   /** `fast` rolls back open transactions and disconnects clients; `immediate` is a crash (recovery on start). */
   async restart(mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
-    await asPostgres('pg_ctl', [
-      '-D',
-      this.data,
-      '-l',
-      this.log,
-      '-w',
-      '-t',
-      '90',
-      '-m',
-      mode,
-      '-o',
-      this.serverOptions(),
-      'restart',
-    ]);
+    await this.control('restart', ['-m', mode]);
   }
 
   async stop(mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
