@@ -12,6 +12,7 @@
 //
 // Flags (or CLUSTER_CHAOS_* variables): --in-flight (250), --min-sessions (250), --rounds (2: the four faults this
 // many times), --faults (history,matching,postgres,worker | none), --think (ms, "15000-45000"), --fault-rate (0.1),
+// --scripted-faults (0.1: share of agents with a scripted Eko hang and 502/504),
 // --pg-restart (fast | immediate), --shards (4), --seed, --no-guard (inject faults with biometrics in flight).
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -406,6 +407,7 @@ function cliOptions(): Partial<ClusterChaosOptions> {
       faults: { type: 'string' },
       think: { type: 'string' },
       'fault-rate': { type: 'string' },
+      'scripted-faults': { type: 'string' },
       'pg-restart': { type: 'string' },
       shards: { type: 'string' },
       seed: { type: 'string' },
@@ -440,6 +442,7 @@ function cliOptions(): Partial<ClusterChaosOptions> {
     minSessions: num(values['min-sessions'], 'CLUSTER_CHAOS_MIN_SESSIONS'),
     rounds: num(values.rounds, 'CLUSTER_CHAOS_ROUNDS'),
     faultRate: num(values['fault-rate'], 'CLUSTER_CHAOS_FAULT_RATE'),
+    scriptedFaultShare: num(values['scripted-faults'], 'CLUSTER_CHAOS_SCRIPTED_FAULTS'),
     numHistoryShards: num(values.shards, 'CLUSTER_CHAOS_SHARDS'),
     seed: num(values.seed, 'CLUSTER_CHAOS_SEED'),
     faults,
