@@ -5,36 +5,34 @@
 // in CI (test/chaos/chaos.test.ts) through runChaos(). Flags (or CHAOS_* variables): --sessions (120),
 // --concurrency (20), --workers (2), --kill-every (ms, 8000), --server-restarts (3), --fault-rate (0.25), --seed,
 // --guard-biometric (see ChaosOptions.guardBiometric).
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
-import proto from '@temporalio/proto';
-import {
-  EkycClient,
-  EkycStepPendingError,
-  EkycWrongStageError,
-  TemporalUnavailableError,
-  type StepOptions,
-} from '../client/index.js';
-import { workflowIdFor, WORKFLOW_TYPE, type EkycStatus, type UpdateOutcome } from '../common/domain.js';
+import { EkycClient } from '../client/index.js';
 import { loadCodecConfig } from '../config/index.js';
 import { freePort } from '../dev/ports.js';
 import { startDevServer, type DevServer } from '../dev/temporal-server.js';
 import { EkoSimulator } from '../sim/eko-sim.js';
-import type { EkoFault } from '../sim/eko-faults.js';
-import { CREDENTIALS, pidData } from '../test/sim/eko-fixtures.js';
+import { CREDENTIALS } from '../test/sim/eko-fixtures.js';
 import { syntheticAgent } from './driver.js';
+import {
+  BiometricGuard,
+  judgeSessions,
+  newSessionBook,
+  seededRandom,
+  numberOption,
+  sessionDriver,
+  type ChaosAgentOptions,
+  type Judgement,
+} from './sessions.js';
 import { round, sleep } from './stats.js';
 import { BENCH_CODEC_KEYS, buildBundle, removeBundle, spawnWorker, type BenchWorker } from './workers.js';
 
-const E = proto.temporal.api.enums.v1.EventType;
-
-export interface ChaosOptions {
+export interface ChaosOptions extends ChaosAgentOptions {
   sessions: number;
   concurrency: number;
   workers: number;
@@ -44,21 +42,6 @@ export interface ChaosOptions {
   killAt: number[];
   /** Restart the Temporal server when these fractions of sessions have completed. */
   serverRestartsAt: number[];
-  faultRate: number;
-  /** Share of agents that also get one scripted hang and one gateway error on a random step. */
-  scriptedFaultShare: number;
-  seed: number;
-  /** The Eko client's per-request timeout in the workers: how long a hang costs. */
-  ekoTimeoutMs: number;
-  /** A session not final by then is stuck. */
-  sessionDeadlineMs: number;
-  /**
-   * Hold worker kills and server restarts until no submitBiometric is in flight (and hold new ones meanwhile).
-   * A worker killed after Eko accepted the fingerprint but before Temporal recorded it leaves the session
-   * FAILED EkoOutcomeUncertain by design (Eko documents no de-duplication); this isolates that one window.
-   */
-  guardBiometric: boolean;
-  log?: (line: string) => void;
 }
 
 export const DEFAULT_CHAOS: ChaosOptions = {
@@ -76,61 +59,13 @@ export const DEFAULT_CHAOS: ChaosOptions = {
   guardBiometric: false,
 };
 
-/** Lets chaos events wait for a moment with no biometric in flight, holding new ones meanwhile. */
-class BiometricGuard {
-  private inFlight = 0;
-  private closed = false;
-  private waiters: (() => void)[] = [];
-
-  constructor(private readonly enabled: boolean) {}
-
-  async around<T>(call: () => Promise<T>): Promise<T> {
-    while (this.enabled && this.closed) await new Promise<void>((r) => this.waiters.push(r));
-    this.inFlight++;
-    try {
-      return await call();
-    } finally {
-      this.inFlight--;
-    }
-  }
-
-  async quiet<T>(event: () => Promise<T>): Promise<T> {
-    if (!this.enabled) return event();
-    this.closed = true;
-    try {
-      while (this.inFlight > 0) await sleep(50);
-      return await event();
-    } finally {
-      this.closed = false;
-      for (const w of this.waiters.splice(0)) w();
-    }
-  }
-}
-
-export interface ChaosResult {
+export interface ChaosResult extends Judgement {
   pass: boolean;
-  problems: string[];
-  sessions: number;
-  completed: number;
-  notCompleted: Record<string, number>;
-  /** For each session not COMPLETED: the last events of its history (types and attempts only). */
-  diagnoses: string[];
-  stuck: number;
   workerKills: number;
   workerRestarts: number;
   workerSelfExits: number;
   serverRestarts: number;
-  ekoCalls: number;
-  faultsInjected: Record<string, number>;
-  faultShare: number;
-  successfulBiometrics: { exactlyOne: number; none: number; moreThanOne: number };
-  workflowTasksFailed: number;
-  workflowTasksTimedOut: number;
-  /** Sessions that ended FAILED EkoOutcomeUncertain: a biometric answer lost with a killed worker. */
-  uncertainOutcomes: number;
   guardBiometric: boolean;
-  /** Client calls that failed for want of Temporal and were retried. */
-  clientRetries: number;
   durationSeconds: number;
 }
 
@@ -224,23 +159,6 @@ class Stack {
   }
 }
 
-/** Runs `call` until it answers, retrying while Temporal is away; other errors go to the caller. */
-async function persist<T>(call: () => Promise<T>, deadline: number, onRetry: () => void): Promise<T> {
-  for (let pause = 250; ; pause = Math.min(pause * 2, 3000)) {
-    try {
-      return await call();
-    } catch (err) {
-      const transient =
-        err instanceof TemporalUnavailableError ||
-        err instanceof EkycStepPendingError ||
-        /unavailable|deadline|connect|ECONNREFUSED|shutting down/i.test((err as Error).message ?? '');
-      if (!transient || Date.now() > deadline) throw err;
-      onRetry();
-      await sleep(pause);
-    }
-  }
-}
-
 export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<ChaosResult> {
   const opts: ChaosOptions = { ...DEFAULT_CHAOS, ...overrides };
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -264,15 +182,10 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
     callTimeoutMs: 10_000,
   });
 
-  const outcomes = new Map<string, EkycStatus['stage'] | 'STUCK' | 'ERROR'>();
-  const endCodes = new Map<string, string>();
+  const book = newSessionBook();
+  const { outcomes } = book;
   let done = 0;
-  let clientRetries = 0;
-  const retried = () => clientRetries++;
-  const rng = (() => {
-    let s = opts.seed >>> 0;
-    return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
-  })();
+  const rng = seededRandom(opts.seed);
 
   // Chaos on a timer (worker kills) and at progress points (kills, server restarts).
   const guard = new BiometricGuard(opts.guardBiometric);
@@ -295,65 +208,7 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
     }
   };
 
-  const session = async (input: ReturnType<typeof syntheticAgent>): Promise<void> => {
-    const { userCode } = input;
-    sim.addAgent({ userCode, aadhaar: input.aadhaar, mobile: input.customerId });
-    if (rng() < opts.scriptedFaultShare) {
-      const steps = ['sendOtp', 'verifyOtp', 'biometric'] as const;
-      const faults: EkoFault[] = [{ kind: 'hang' }, { kind: rng() < 0.5 ? 'http502' : 'http504' }];
-      for (const fault of faults) sim.injectFault(userCode, steps[Math.floor(rng() * 3)], fault);
-    }
-    const deadline = Date.now() + opts.sessionDeadlineMs;
-    // The session's resends: a consumed OTP (Verify OTP answered twice after a crash) needs a new one.
-    await persist(() => ekyc.startEkyc({ ...input, policy: { resendCooldown: '1s' } }), deadline, retried);
-    const step = async (send: (options: StepOptions) => Promise<UpdateOutcome>) => {
-      const options = { updateId: randomUUID() };
-      try {
-        // The same update id on every retry: a repeated call joins the first instead of asking again.
-        return await persist(() => send(options), deadline, retried);
-      } catch (err) {
-        if (err instanceof EkycWrongStageError) return null; // the session moved on; look again
-        throw err;
-      }
-    };
-    while (Date.now() < deadline) {
-      let status: EkycStatus;
-      try {
-        status = await persist(() => ekyc.status(userCode), deadline, retried);
-      } catch (err) {
-        // Before the first workflow task the status query has no answer yet.
-        if (Date.now() > deadline) throw err;
-        await sleep(500);
-        continue;
-      }
-      switch (status.stage) {
-        case 'AWAITING_OTP': {
-          const otp = sim.currentOtp(userCode);
-          const resend = status.otpExpired || status.otpAttemptsLeft === 0 || otp === undefined;
-          if (resend) {
-            const wait = status.resendAvailableAt ? Date.parse(status.resendAvailableAt) - Date.now() : 0;
-            if (wait > 0) await sleep(wait + 100);
-            await step((o) => ekyc.requestOtpResend(userCode, o));
-          } else {
-            await step((o) => ekyc.submitOtp(userCode, otp, o));
-          }
-          break;
-        }
-        case 'AWAITING_BIOMETRIC':
-          await guard.around(() => step((o) => ekyc.submitBiometric(userCode, pidData(), o)));
-          break;
-        case 'COMPLETED':
-        case 'FAILED':
-        case 'EXPIRED':
-        case 'CANCELLED':
-          outcomes.set(userCode, status.stage);
-          if (status.lastError) endCodes.set(userCode, status.lastError.code);
-          return;
-        default:
-          await sleep(300); // an Eko call is in flight
-      }
-    }
-  };
+  const session = sessionDriver({ ekyc, sim, rng, guard, book, ...opts });
 
   const lanes = Array.from({ length: Math.min(opts.concurrency, opts.sessions) }, async () => {
     while (outcomes.size < opts.sessions) {
@@ -375,88 +230,8 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
   await chaosQueue;
   log(`chaos: all ${opts.sessions} sessions driven; checking`);
 
-  // ---- the checks -------------------------------------------------------------------------------------------
-  const problems: string[] = [];
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
-  const notCompleted: Record<string, number> = {};
-  const diagnoses: string[] = [];
-  let workflowTasksFailed = 0;
-  let workflowTasksTimedOut = 0;
-  for (const [userCode, stage] of outcomes) {
-    const handle = client.workflow.getHandle(workflowIdFor(userCode));
-    if (stage === 'COMPLETED') {
-      // A completed session closes its run once it has told the agent's lifecycle (an activity that may have to
-      // wait out a killed worker's heartbeat): give it that time before judging the run.
-      for (const until = Date.now() + 90_000; Date.now() < until;) {
-        const d = await persist(() => handle.describe(), Date.now() + 60_000, retried);
-        if (d.status.name !== 'RUNNING') break;
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    }
-    const description = await persist(() => handle.describe(), Date.now() + 60_000, retried);
-    const closedCompleted = description.status.name === 'COMPLETED';
-    if (stage !== 'COMPLETED' || !closedCompleted) {
-      // Event types and activity attempts only (no payloads): where the run lost its way.
-      const events = (await persist(() => handle.fetchHistory(), Date.now() + 60_000, retried)).events ?? [];
-      diagnoses.push(
-        events
-          .slice(-14)
-          .map((e) => {
-            const name = E[e.eventType ?? 0]?.replace('EVENT_TYPE_', '') ?? String(e.eventType);
-            const attempt = e.activityTaskStartedEventAttributes?.attempt;
-            return attempt && attempt > 1 ? `${name}(attempt ${attempt})` : name;
-          })
-          .join(' > '),
-      );
-      const key =
-        stage === 'COMPLETED'
-          ? `COMPLETED but run ${description.status.name}`
-          : `${stage}${endCodes.has(userCode) ? ` ${endCodes.get(userCode)}` : ''}`;
-      notCompleted[key] = (notCompleted[key] ?? 0) + 1;
-    }
-    // Every run of the agent's workflow id (a failed one may have been started again).
-    const history = await persist(() => handle.fetchHistory(), Date.now() + 60_000, retried);
-    for (const e of history.events ?? []) {
-      if (e.eventType === E.EVENT_TYPE_WORKFLOW_TASK_FAILED) workflowTasksFailed++;
-      if (e.eventType === E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT) workflowTasksTimedOut++;
-    }
-  }
-  // eKYC sessions only: each agent's fingpayOtpQuota runs on for a day after its last OTP, by design.
-  const running = (
-    await client.workflow.count(
-      `TaskQueue = '${TASK_QUEUE}' AND WorkflowType = '${WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'`,
-    )
-  ).count;
-  await connection.close();
-
-  const ledger = sim.ledger();
-  const biometricOk = new Map<string, number>();
-  for (const userCode of outcomes.keys()) biometricOk.set(userCode, 0);
-  const faultsInjected: Record<string, number> = {};
-  for (const entry of ledger) {
-    if (entry.fault) faultsInjected[entry.fault] = (faultsInjected[entry.fault] ?? 0) + 1;
-    if (entry.step === 'biometric' && entry.code === '0' && entry.userCode) {
-      biometricOk.set(entry.userCode, (biometricOk.get(entry.userCode) ?? 0) + 1);
-    }
-  }
-  const counts = [...biometricOk.values()];
-  const successfulBiometrics = {
-    exactlyOne: counts.filter((c) => c === 1).length,
-    none: counts.filter((c) => c === 0).length,
-    moreThanOne: counts.filter((c) => c > 1).length,
-  };
-  const completedCount = opts.sessions - Object.values(notCompleted).reduce((a, b) => a + b, 0);
-  const stuck = [...outcomes.values()].filter((s) => s === 'STUCK').length + running;
-
-  if (completedCount !== opts.sessions) problems.push(`${opts.sessions - completedCount} session(s) not COMPLETED`);
-  if (successfulBiometrics.exactlyOne !== opts.sessions) {
-    problems.push(
-      `successful biometrics per agent: ${successfulBiometrics.none} with none, ${successfulBiometrics.moreThanOne} with more than one`,
-    );
-  }
-  if (stuck) problems.push(`${stuck} session(s) stuck (${running} still running)`);
-  if (workflowTasksFailed) problems.push(`${workflowTasksFailed} WorkflowTaskFailed event(s)`);
+  const judged = await judgeSessions({ address, taskQueue: TASK_QUEUE, book, sim, retried: book.retried });
+  const { problems } = judged;
   if (stack.serverRestarts < opts.serverRestartsAt.length) problems.push('not every server restart happened');
   if (stack.kills < opts.killAt.length) problems.push('not every worker kill happened');
 
@@ -467,28 +242,14 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
   await rm(dir, { recursive: true, force: true });
   await removeBundle(bundle);
 
-  const faultTotal = Object.values(faultsInjected).reduce((a, b) => a + b, 0);
   return {
+    ...judged,
     pass: problems.length === 0,
-    problems,
-    sessions: opts.sessions,
-    completed: completedCount,
-    notCompleted,
-    diagnoses,
-    stuck,
     workerKills: stack.kills,
     workerRestarts: stack.restarts,
     workerSelfExits: stack.selfExits,
     serverRestarts: stack.serverRestarts,
-    ekoCalls: ledger.length,
-    faultsInjected,
-    faultShare: round(faultTotal / Math.max(1, ledger.length), 3),
-    successfulBiometrics,
-    workflowTasksFailed,
-    workflowTasksTimedOut,
-    uncertainOutcomes: [...endCodes.values()].filter((c) => c === 'EkoOutcomeUncertain').length,
     guardBiometric: opts.guardBiometric,
-    clientRetries,
     durationSeconds: round((performance.now() - started) / 1000),
   };
 }
@@ -507,13 +268,7 @@ function cliOptions(): Partial<ChaosOptions> {
     },
   });
   const env = process.env;
-  const num = (flag: string | undefined, variable: string) => {
-    const v = flag ?? env[variable];
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < 0) throw new Error(`${variable} must be a non-negative number`);
-    return n;
-  };
+  const num = (flag: string | undefined, variable: string) => numberOption(flag ?? env[variable], variable);
   const restarts = num(values['server-restarts'], 'CHAOS_SERVER_RESTARTS');
   const picked: Partial<ChaosOptions> = {
     sessions: num(values.sessions, 'CHAOS_SESSIONS'),

@@ -133,6 +133,12 @@ export function buildProgram(): Command {
     .command('dev')
     .description('the whole local stack: Temporal dev server and UI, worker, API and page, codec server, simulators')
     .action(run(async () => (await import('../dev/stack.js')).runDevCommand()));
+  program
+    .command('cluster')
+    .description(
+      'a production-shaped deployment here: PostgreSQL, the Temporal services as separate processes, two workers, API, codec server',
+    )
+    .action(run(async () => (await import('../dev/cluster.js')).runClusterCommand()));
   return program;
 }
 

@@ -1,7 +1,8 @@
 // Every environment variable the project reads, in one list. The README's configuration table is generated
 // from it (`npm run docs:config`), and the deployment files and the source code are checked against it.
 
-export type Reader = 'worker' | 'api' | 'codec-server' | 'cli' | 'sim' | 'dev' | 'compose' | 'container' | 'build';
+export type Reader =
+  'worker' | 'api' | 'codec-server' | 'cli' | 'sim' | 'dev' | 'cluster' | 'compose' | 'container' | 'build';
 
 export interface VariableDoc {
   name: string;
@@ -18,9 +19,10 @@ export const VARIABLES: VariableDoc[] = [
   // Temporal connection, read by @temporalio/envconfig
   {
     name: 'TEMPORAL_ADDRESS',
-    meaning: 'Temporal frontend `host:port`; `ekyc dev` runs its own server on this loopback port',
+    meaning:
+      'Temporal frontend `host:port`; `ekyc dev` and `ekyc cluster` run their own server on this loopback port (the cluster puts history, matching and worker at +1, +2, +6, HTTP at +10, membership at -300)',
     default: '`localhost:7233`',
-    usedBy: [...TEMPORAL_CLIENTS, 'dev'],
+    usedBy: [...TEMPORAL_CLIENTS, 'dev', 'cluster'],
   },
   { name: 'TEMPORAL_NAMESPACE', meaning: 'Temporal namespace', default: '`default`', usedBy: TEMPORAL_CLIENTS },
   {
@@ -73,7 +75,7 @@ export const VARIABLES: VariableDoc[] = [
     meaning:
       'Eko base URL, version segment included, `https://` (e.g. `https://staging.eko.in/ekoapi/v3` for UAT); unset under `ekyc dev`, the Eko simulator stands in',
     default: 'required (`ekyc dev`: the simulator)',
-    usedBy: ['worker', 'dev'],
+    usedBy: ['worker', 'dev', 'cluster'],
   },
   {
     name: 'EKO_ALLOW_INSECURE_HTTP',
@@ -129,7 +131,7 @@ export const VARIABLES: VariableDoc[] = [
     name: 'EKO_SIM_PORT',
     meaning: "the Eko simulator's port on 127.0.0.1 (`ekyc sim`, `ekyc dev`; 0 = any free port)",
     default: '`8090`',
-    usedBy: ['sim', 'dev'],
+    usedBy: ['sim', 'dev', 'cluster'],
   },
   {
     name: 'EKYC_RD_SIM_MODE',
@@ -163,7 +165,7 @@ export const VARIABLES: VariableDoc[] = [
     name: 'EKYC_API_PORT',
     meaning: '`ekyc api`: port of the HTTP API and the agent page (0 = any free port)',
     default: '`8080`',
-    usedBy: ['api', 'dev'],
+    usedBy: ['api', 'dev', 'cluster'],
   },
   {
     name: 'EKYC_API_RATE_LIMIT_PER_IP',
@@ -228,7 +230,7 @@ export const VARIABLES: VariableDoc[] = [
     name: 'EKYC_CODEC_PORT',
     meaning: 'codec server port (`ekyc dev`: 0 = any free port)',
     default: '`8888`',
-    usedBy: ['codec-server', 'dev'],
+    usedBy: ['codec-server', 'dev', 'cluster'],
   },
   {
     name: 'EKYC_CODEC_CORS_ORIGINS',
@@ -248,7 +250,7 @@ export const VARIABLES: VariableDoc[] = [
     meaning:
       "worker's Prometheus endpoint (Temporal Runtime and eKYC metrics); 0 turns it off. A port another process holds stops the worker (and `ekyc dev`) at start, naming this variable",
     default: '`9464`',
-    usedBy: ['worker', 'dev'],
+    usedBy: ['worker', 'dev', 'cluster'],
   },
   {
     name: 'EKYC_OTP_SENDS_PER_HOUR',
@@ -428,7 +430,7 @@ export const VARIABLES: VariableDoc[] = [
     meaning:
       "data folder: `ekyc dev` keeps Temporal SQLite, the dev codec and token keys and the Eko simulator's agents (encrypted) there, and the CLI finds a running stack there; without `EKYC_KEY_STORE_URL`, worker, API and CLI share the embedded key store in its `keys/` (one 0600 file per key)",
     default: '`.data`',
-    usedBy: ['worker', 'api', 'cli', 'dev'],
+    usedBy: ['worker', 'api', 'cli', 'dev', 'cluster'],
   },
   {
     name: 'EKYC_TEMPORAL_UI_PORT',
@@ -438,9 +440,47 @@ export const VARIABLES: VariableDoc[] = [
   },
   {
     name: 'TEMPORAL_CLI_PATH',
-    meaning: 'Temporal CLI binary for the dev server (`ekyc dev`, tests)',
+    meaning: "Temporal CLI binary for the dev server (`ekyc dev`, tests) and `ekyc cluster`'s namespace setup",
     default: '`temporal` on `PATH`, else the SDK downloads it',
-    usedBy: ['dev'],
+    usedBy: ['dev', 'cluster'],
+  },
+  {
+    name: 'EKYC_CLUSTER_DIR',
+    meaning:
+      '`ekyc cluster`: its folder (PostgreSQL data, logs, dev keys, generated database passwords); a root caller hands its `postgres/` to the postgres user',
+    default: '`EKYC_DATA_DIR/cluster`',
+    usedBy: ['cluster'],
+  },
+  {
+    name: 'EKYC_CLUSTER_PG_PORT',
+    meaning: "`ekyc cluster`: its PostgreSQL's loopback port",
+    default: '`5433`',
+    usedBy: ['cluster'],
+  },
+  {
+    name: 'EKYC_PG_BIN',
+    meaning: "PostgreSQL's binaries (`initdb`, `pg_ctl`, `psql`) for `ekyc cluster` and the key store's tests",
+    default: '`/usr/lib/postgresql/15/bin` (Debian `postgresql-15`)',
+    usedBy: ['cluster'],
+  },
+  {
+    name: 'TEMPORAL_SERVER_PATH',
+    meaning: '`ekyc cluster`: the Temporal server binary (`go.temporal.io/server/cmd/server` 1.32.2)',
+    default: '`temporal-server` on `PATH`, else the build cache (`EKYC_TEMPORAL_BUILD_DIR/server`), else built there',
+    usedBy: ['cluster'],
+  },
+  {
+    name: 'TEMPORAL_SQL_TOOL_PATH',
+    meaning: '`ekyc cluster`: the `temporal-sql-tool` binary (`go.temporal.io/server/cmd/tools/sql` 1.32.2)',
+    default: '`temporal-sql-tool` on `PATH`, else the build cache (`EKYC_TEMPORAL_BUILD_DIR/sql`), else built there',
+    usedBy: ['cluster'],
+  },
+  {
+    name: 'EKYC_TEMPORAL_BUILD_DIR',
+    meaning:
+      'where `deploy/temporal/build-server.sh` puts the Temporal server and `temporal-sql-tool` it builds (outside the clone, so later runs and CI reuse them)',
+    default: '`$HOME/.cache/fingpay-ekyc/temporal-server/v1.32.2/bin`',
+    usedBy: ['cluster', 'build'],
   },
   {
     name: 'EKYC_HEALTHCHECK_URL',

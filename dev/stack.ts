@@ -76,7 +76,7 @@ export interface DevStack {
 }
 
 /** The stack's own signing key for dev tokens, kept under the data folder so tokens survive a restart. */
-function loadOrCreateDevJwtKey(dataDir: string): { privateKey: KeyObject; publicPem: string } {
+export function loadOrCreateDevJwtKey(dataDir: string): { privateKey: KeyObject; publicPem: string } {
   const path = join(dataDir, 'dev-jwt-key.pem');
   let privateKey: KeyObject;
   try {

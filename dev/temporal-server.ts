@@ -35,7 +35,7 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-function isExecutable(path: string): boolean {
+export function isExecutable(path: string): boolean {
   try {
     accessSync(path, fsConstants.X_OK);
     return true;

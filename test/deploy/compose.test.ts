@@ -8,6 +8,7 @@ import { parse } from 'yaml';
 import { buildProgram } from '../../client/cli.js';
 import { SEARCH_ATTRIBUTES } from '../../dev/temporal-server.js';
 import { configurationTable, VARIABLE_NAMES, VARIABLES, type Reader } from '../../config/variables.js';
+import { TEMPORAL_SERVER_VERSION } from '../../dev/cluster.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const read = (p: string) => readFileSync(join(root, p), 'utf8');
@@ -104,6 +105,57 @@ describe('docker-compose.yml', () => {
     );
     expect(environmentOf(compose.services.temporal).DB).toBe('postgres12');
     expect(compose.services.temporal.depends_on?.['temporal-schema'].condition).toBe('service_completed_successfully');
+  });
+
+  it('runs one Temporal release everywhere: server, admin tools, `npm run cluster` and its build script; UI 2.54 or later', () => {
+    const tag = (service: string) => {
+      const m = /^temporalio\/([a-z-]+):(\S+)$/.exec(compose.services[service].image ?? '');
+      return m ? { repo: m[1], tag: m[2] } : null;
+    };
+    expect(tag('temporal')).toEqual({ repo: 'server', tag: TEMPORAL_SERVER_VERSION });
+    expect(tag('temporal-schema')).toEqual({ repo: 'admin-tools', tag: TEMPORAL_SERVER_VERSION });
+    expect(tag('temporal-init')).toEqual({ repo: 'admin-tools', tag: TEMPORAL_SERVER_VERSION });
+    // The tests' dev server (Temporal CLI 1.9.x) runs Server 1.32.0: the same minor.
+    expect(TEMPORAL_SERVER_VERSION).toMatch(/^1\.32\.\d+$/);
+    expect(read('deploy/temporal/build-server.sh')).toContain(`TEMPORAL_SERVER_VERSION:-${TEMPORAL_SERVER_VERSION}}`);
+    const ui = tag('temporal-ui');
+    expect(ui?.repo).toBe('ui');
+    const [major, minor] = (ui?.tag ?? '').split('.').map(Number);
+    expect(major * 1000 + minor).toBeGreaterThanOrEqual(2054);
+  });
+
+  it("gives the server what the 1.32 image's compiled-in template reads, and a dynamic config file that exists", () => {
+    const temporal = compose.services.temporal as Service & { volumes?: string[] };
+    const env = environmentOf(temporal);
+    expect(env).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgresql', POSTGRES_USER: 'temporal' });
+    expect(Number(env.NUM_HISTORY_SHARDS)).toBeGreaterThan(0);
+    const mount = (temporal.volumes ?? [])
+      .map((v) => v.split(':'))
+      .find(([, target]) => env.DYNAMIC_CONFIG_FILE_PATH?.startsWith(target));
+    expect(mount).toBeDefined();
+    const file = join(mount![0], env.DYNAMIC_CONFIG_FILE_PATH!.slice(mount![1].length));
+    expect(existsSync(join(root, file))).toBe(true);
+    // The cluster's config file is that template: the same variables for the database and the shards.
+    const template = read('deploy/temporal/config.yaml');
+    for (const name of [
+      'POSTGRES_SEEDS',
+      'DB_PORT',
+      'POSTGRES_USER',
+      'POSTGRES_PWD',
+      'NUM_HISTORY_SHARDS',
+      'DYNAMIC_CONFIG_FILE_PATH',
+    ]) {
+      expect(template).toContain(`env "${name}"`);
+    }
+  });
+
+  it('sets up the schema with the script that also runs natively (no nc; tool and schema from the environment)', () => {
+    const schema = compose.services['temporal-schema'] as Service & { entrypoint?: string[] };
+    expect(schema.entrypoint).toEqual(['/bin/sh', '/deploy/setup-postgres.sh']);
+    const script = read('deploy/temporal/setup-postgres.sh');
+    expect(script).not.toMatch(/\bnc\b/);
+    expect(script).toContain('${TEMPORAL_SQL_TOOL:-temporal-sql-tool}');
+    expect(script).toContain('${TEMPORAL_SCHEMA_DIR:-/etc/temporal/schema/postgresql/v12}');
   });
 
   it('runs our services with commands the CLI has', () => {
