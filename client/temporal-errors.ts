@@ -11,8 +11,11 @@ import { AGENT_STATES, type AgentState, type DailyAuthOutcome } from '../common/
 import type { FieldError } from '../common/validation.js';
 import { VALIDATOR_REJECTION } from '../workflows/messages.js';
 
-// gRPC status codes that mean "the server could not be reached, is overloaded, or did not answer in time".
-const GRPC = { CANCELLED: 1, DEADLINE_EXCEEDED: 4, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14 } as const;
+// gRPC status codes that mean "the server could not be reached, is overloaded, did not answer in time, or is moving
+// work between its parts". ABORTED is what Temporal's history service answers while a shard changes hands (its
+// ShardOwnershipLost, seen by the client library as "Workflow Update failed" when the history service was killed
+// during the cluster failover test): the call is safe to repeat, updates with the same update id are deduplicated.
+const GRPC = { CANCELLED: 1, DEADLINE_EXCEEDED: 4, RESOURCE_EXHAUSTED: 8, ABORTED: 10, UNAVAILABLE: 14 } as const;
 const UNAVAILABLE_CODES = new Set<number>(Object.values(GRPC));
 
 function* causes(err: unknown): Generator<unknown> {
@@ -29,6 +32,7 @@ export function unavailableReason(err: unknown): string | null {
     if (e instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return 'the call timed out';
     if (isGrpcServiceError(e) && UNAVAILABLE_CODES.has(e.code)) {
       if (e.code === GRPC.UNAVAILABLE) return 'the server cannot be reached';
+      if (e.code === GRPC.ABORTED) return 'the server is recovering';
       return e.code === GRPC.RESOURCE_EXHAUSTED ? 'the server is overloaded' : 'the call timed out';
     }
     const message = (e as { message?: unknown }).message;
