@@ -121,13 +121,13 @@ export interface ClusterChaosResult extends Judgement {
   durationSeconds: number;
 }
 
-interface PgSnapshot {
+export interface PgSnapshot {
   rows: Record<string, { inserted: number; updated: number; deleted: number; size: number }>;
   walBytes: number;
   cpuSeconds: number;
 }
 
-const DATABASES = ['temporal', 'temporal_visibility', 'ekyc_keys'];
+export const DATABASES = ['temporal', 'temporal_visibility', 'ekyc_keys'];
 
 /** PostgreSQL's own CPU: the postmaster, its exited children (cutime/cstime) and its live backends. */
 function postgresCpuSeconds(postmaster: number | null): number {
@@ -155,7 +155,7 @@ function postgresCpuSeconds(postmaster: number | null): number {
   return total;
 }
 
-async function pgSnapshot(cluster: Cluster): Promise<PgSnapshot> {
+export async function pgSnapshot(cluster: Cluster): Promise<PgSnapshot> {
   const list = DATABASES.map((d) => `'${d}'`).join(',');
   const out = await cluster.pg.psql(
     `SELECT datname, tup_inserted, tup_updated, tup_deleted, pg_database_size(datname) FROM pg_stat_database WHERE datname IN (${list})`,
@@ -196,7 +196,9 @@ async function untilServing(client: Client, taskQueue: string, deadlineMs = 300_
       ]);
       return;
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`the cluster did not serve again: ${(err as Error).message}`);
+      if (Date.now() > deadline) {
+        throw new Error(`the cluster did not serve again: ${(err as Error).message}`, { cause: err });
+      }
       await sleep(250);
     }
   }

@@ -24,7 +24,7 @@ export interface HistoryCost {
   from: HistoryPart;
 }
 
-function part(events: HistoryEvent[]): HistoryPart {
+export function part(events: HistoryEvent[]): HistoryPart {
   return {
     events: events.length,
     bytes: History.encode({ events }).finish().length,
@@ -33,14 +33,19 @@ function part(events: HistoryEvent[]): HistoryPart {
   };
 }
 
-/** The history of `workflowId`, split at the workflow task that accepted its first update (null if none did). */
-export async function historyCost(client: Client, workflowId: string): Promise<HistoryCost | null> {
-  const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+/** Events split at the workflow task that accepted the first update: [before, from] (null if none did). */
+export function splitAtFirstUpdate(events: HistoryEvent[]): [HistoryEvent[], HistoryEvent[]] | null {
   const accepted = events.findIndex((e) => e.eventType === E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED);
   if (accepted < 0) return null;
   let split = accepted;
   while (split > 0 && events[split].eventType !== E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED) split--;
-  return { before: part(events.slice(0, split)), from: part(events.slice(split)) };
+  return [events.slice(0, split), events.slice(split)];
+}
+
+/** The history of `workflowId`, split at the workflow task that accepted its first update (null if none did). */
+export async function historyCost(client: Client, workflowId: string): Promise<HistoryCost | null> {
+  const parts = splitAtFirstUpdate((await client.workflow.getHandle(workflowId).fetchHistory()).events ?? []);
+  return parts && { before: part(parts[0]), from: part(parts[1]) };
 }
 
 export interface HistoryCostSummary {
