@@ -41,27 +41,44 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Stops the java process the wrapper started, if it still runs. */
+async function stopJava(pidFile: string): Promise<void> {
+  const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : NaN;
+  if (Number.isInteger(pid) && pid > 0) {
+    if (alive(pid)) process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
+  }
+  rmSync(pidFile, { force: true });
+}
+
+/** Starts attempts in all: the SDK waits 5 s for the JVM, which a box busy with other suites can exceed. */
+const START_ATTEMPTS = 3;
+
 export async function startTimeSkipping(dir = TEST_SERVER_DIR): Promise<TimeSkipping> {
   const { path, pidFile } = wrapper(dir);
-  let env: TestWorkflowEnvironment;
-  try {
-    env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
-  } catch (err) {
-    throw new Error(`the Temporal time-skipping test server did not start (${path}): ${(err as Error).message}`, {
-      cause: err,
-    });
+  let env: TestWorkflowEnvironment | undefined;
+  for (let attempt = 1; !env; attempt++) {
+    try {
+      env = await TestWorkflowEnvironment.createTimeSkipping({
+        server: { executable: { type: 'existing-path', path } },
+      });
+    } catch (err) {
+      await stopJava(pidFile); // the JVM that came up too late
+      if (attempt < START_ATTEMPTS) continue;
+      rmSync(path, { force: true });
+      throw new Error(
+        `the Temporal time-skipping test server did not start in ${START_ATTEMPTS} attempts (${path}): ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
   }
+  const started = env;
   return {
-    env,
+    env: started,
     async stop() {
-      await env.teardown();
-      const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : NaN;
-      if (Number.isInteger(pid) && pid > 0) {
-        if (alive(pid)) process.kill(pid, 'SIGTERM');
-        for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
-        if (alive(pid)) process.kill(pid, 'SIGKILL');
-      }
-      rmSync(pidFile, { force: true });
+      await started.teardown();
+      await stopJava(pidFile);
       rmSync(path, { force: true });
     },
   };
