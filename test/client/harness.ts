@@ -92,10 +92,22 @@ export async function startClientHarness(): Promise<ClientHarness> {
     waitFor,
     waitForStage: (userCode, stage) => waitFor(userCode, (s) => s.stage === stage, `stage ${stage}`),
     async close() {
-      await ekyc.close();
-      await worker.stop();
-      await store.close();
-      await sim.stop();
+      // Each step named when it is slow: a close that times out (once in CI, at load 30) then says which one hung.
+      const step = async (name: string, run: () => Promise<unknown>) => {
+        const slow = setTimeout(
+          () => process.stderr.write(`[client harness] close: ${name} still running after 20 s\n`),
+          20_000,
+        );
+        try {
+          await run();
+        } finally {
+          clearTimeout(slow);
+        }
+      };
+      await step('the client', () => ekyc.close());
+      await step('the worker', () => worker.stop());
+      await step('the key store', () => store.close());
+      await step('the Eko simulator', () => sim.stop());
     },
   };
 }
