@@ -65,14 +65,14 @@ function run(env: NodeJS.ProcessEnv) {
 function descendants(pid: number): number[] {
   const out: number[] = [];
   const walk = (p: number) => {
-    let tasks: string[] = [];
+    let tasks: string[];
     try {
       tasks = readdirSync(`/proc/${p}/task`);
     } catch {
       return;
     }
     for (const t of tasks) {
-      let children = '';
+      let children: string;
       try {
         children = readFileSync(`/proc/${p}/task/${t}/children`, 'utf8');
       } catch {
