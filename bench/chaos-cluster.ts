@@ -10,6 +10,13 @@
 // events and bytes, PostgreSQL rows and WAL bytes, and CPU seconds of each server service, PostgreSQL and the workers.
 // The short version runs in CI (test/cluster/failover.test.ts) through runClusterChaos().
 //
+// The Eko simulator runs in a process of its own (bench/sim-process.ts, driven through its loopback /__sim API), as
+// Eko is a server of its own: in the driver's process, next to hundreds of agents and the judge on a loaded box, it
+// answered late enough to trip the workers' Eko timeout. The workers use the product's Eko timeout
+// (EKO_TIMEOUT_MS default, 15 s). Every injected Eko fault, random or scripted, is of a kind Eko never processed
+// (5xx, 429, reset, busy, hang), and faults are injected with no biometric in flight — from submitBiometric until
+// the workflow has recorded Eko's answer (BiometricGuard) — so every session's intended end is COMPLETED.
+//
 // Flags (or CLUSTER_CHAOS_* variables): --in-flight (250), --min-sessions (250), --rounds (2: the four faults this
 // many times), --faults (history,matching,postgres,worker | none), --think (ms, "15000-45000"), --fault-rate (0.1),
 // --scripted-faults (0.1: share of agents with a scripted Eko hang and 502/504),
@@ -31,7 +38,6 @@ import {
   freeClusterPorts,
   type TemporalService,
 } from '../dev/cluster.js';
-import { EkoSimulator } from '../sim/eko-sim.js';
 import { CREDENTIALS } from '../test/sim/eko-fixtures.js';
 import { syntheticAgent } from './driver.js';
 import {
@@ -42,10 +48,12 @@ import {
   seededRandom,
   numberOption,
   sessionDriver,
+  simOverHttp,
   type ChaosAgentOptions,
   type Judgement,
 } from './sessions.js';
 import { round, sleep } from './stats.js';
+import { spawnSim } from './workers.js';
 
 export type FaultKind = 'history' | 'matching' | 'postgres' | 'worker';
 export const ALL_FAULTS: FaultKind[] = ['history', 'matching', 'postgres', 'worker'];
@@ -79,7 +87,8 @@ export const DEFAULT_CLUSTER_CHAOS: ClusterChaosOptions = {
   faultRate: 0.1,
   scriptedFaultShare: 0.1,
   seed: 13,
-  ekoTimeoutMs: 3_000,
+  // The product's default (EKO_TIMEOUT_MS): a hang costs what it costs in production.
+  ekoTimeoutMs: 15_000,
   sessionDeadlineMs: 20 * 60_000,
   guardBiometric: true,
   numHistoryShards: 4,
@@ -212,12 +221,8 @@ export async function runClusterChaos(overrides: Partial<ClusterChaosOptions> = 
     throw new Error('the cluster runs the built CLI (bin/ekyc.js): run `npm run build` first');
   }
   const binaries = await ensureTemporalBinaries(process.env, log);
-  const sim = await EkoSimulator.start({
-    ...CREDENTIALS,
-    modulusLength: 1024,
-    faultRate: opts.faultRate,
-    seed: opts.seed,
-  });
+  const simProcess = await spawnSim(0, { faultRate: opts.faultRate, seed: opts.seed, autoRegister: false });
+  const sim = simOverHttp(simProcess.baseUrl);
   const dir = mkdtempSync(join(tmpdir(), 'ekyc-cluster-'));
   const env = { ...process.env, EKYC_LOG_LEVEL: 'warn' };
   const cluster = new Cluster({
@@ -225,7 +230,12 @@ export async function runClusterChaos(overrides: Partial<ClusterChaosOptions> = 
     ports: await freeClusterPorts(2),
     binaries,
     workers: 2,
-    eko: { baseUrl: sim.baseUrl, publicKey: sim.publicKeySpkiBase64, contract: sim.contract, ...CREDENTIALS },
+    eko: {
+      baseUrl: simProcess.baseUrl,
+      publicKey: simProcess.publicKeySpkiBase64,
+      contract: simProcess.contract,
+      ...CREDENTIALS,
+    },
     numHistoryShards: opts.numHistoryShards,
     env,
     workerEnv: { EKO_TIMEOUT_MS: String(opts.ekoTimeoutMs) },
@@ -393,7 +403,7 @@ export async function runClusterChaos(overrides: Partial<ClusterChaosOptions> = 
     await ekyc?.close().catch(() => undefined);
     await connection?.close().catch(() => undefined);
     await cluster.stop();
-    await sim.stop();
+    await simProcess.stop();
     // A failed run keeps its folder: the processes' logs are in logs/.
     if (failed) log(`chaos: the cluster's folder (logs in logs/) is kept: ${dir}`);
     else rmSync(dir, { recursive: true, force: true });

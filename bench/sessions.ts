@@ -14,7 +14,9 @@ import {
   type StepOptions,
 } from '../client/index.js';
 import { workflowIdFor, WORKFLOW_TYPE, type EkycInput, type EkycStatus, type UpdateOutcome } from '../common/domain.js';
-import type { EkoSimulator } from '../sim/eko-sim.js';
+import type { EkoStep } from '../common/eko-steps.js';
+import type { SimAgentInit } from '../sim/eko-agents.js';
+import type { EkoLedgerEntry } from '../sim/eko-sim.js';
 import type { EkoFault } from '../sim/eko-faults.js';
 import { pidData } from '../test/sim/eko-fixtures.js';
 import { round, sleep } from './stats.js';
@@ -41,13 +43,50 @@ export interface ChaosAgentOptions {
   log?: (line: string) => void;
 }
 
-/** Lets chaos events wait for a moment with no biometric in flight, holding new ones meanwhile. */
+/**
+ * What the agents and the judge need of the Eko simulator: an EkoSimulator in this process (`npm run chaos`), or
+ * one in a process of its own reached through its loopback test API (`npm run chaos:cluster`, simOverHttp).
+ */
+export interface SimControl {
+  addAgent(agent: SimAgentInit): void | Promise<void>;
+  injectFault(userCode: string, step: EkoStep, fault: EkoFault): void | Promise<void>;
+  currentOtp(userCode: string): string | undefined | Promise<string | undefined>;
+  ledger(): EkoLedgerEntry[] | Promise<EkoLedgerEntry[]>;
+}
+
+/** A simulator in another process, through its /__sim test API (loopback only). `baseUrl`: its EKO_BASE_URL. */
+export function simOverHttp(baseUrl: string): SimControl {
+  const root = `${new URL(baseUrl).origin}/__sim`;
+  const call = async (path: string, init?: { method: string; body: unknown }) => {
+    const res = await fetch(`${root}${path}`, {
+      method: init?.method ?? 'GET',
+      ...(init ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(init.body) } : {}),
+      signal: AbortSignal.timeout(30_000),
+    });
+    if (res.status === 404 && path.startsWith('/otp/')) return undefined;
+    if (!res.ok) throw new Error(`the simulator answered ${res.status} to ${init?.method ?? 'GET'} /__sim${path}`);
+    return (await res.json()) as unknown;
+  };
+  return {
+    addAgent: async (agent) => void (await call('/agents', { method: 'POST', body: agent })),
+    injectFault: async (userCode, step, fault) =>
+      void (await call('/faults', { method: 'POST', body: { userCode, step, fault } })),
+    currentOtp: async (userCode) => ((await call(`/otp/${userCode}`)) as { otp: string } | undefined)?.otp,
+    ledger: async () => ((await call('/ledger')) as { entries: EkoLedgerEntry[] }).entries,
+  };
+}
+
+/**
+ * Lets chaos events wait for a moment with no biometric in flight, holding new ones meanwhile. A biometric is in
+ * flight from its submitBiometric until the workflow has recorded Eko's answer (the stage has left
+ * SUBMITTING_BIOMETRIC): the update completes when the fingerprint is accepted, and the Eko call runs after it.
+ */
 export class BiometricGuard {
   private inFlight = 0;
   private closed = false;
   private waiters: (() => void)[] = [];
 
-  constructor(private readonly enabled: boolean) {}
+  constructor(readonly enabled: boolean) {}
 
   async around<T>(call: () => Promise<T>): Promise<T> {
     while (this.enabled && this.closed) await new Promise<void>((r) => this.waiters.push(r));
@@ -73,7 +112,11 @@ export class BiometricGuard {
 }
 
 /** Runs `call` until it answers, retrying while Temporal is away; other errors go to the caller. */
-export async function persist<T>(call: () => Promise<T>, deadline: number, onRetry: () => void): Promise<T> {
+export async function persist<T>(
+  call: () => Promise<T>,
+  deadline: number,
+  onRetry: (err: unknown) => void,
+): Promise<T> {
   for (let pause = 250; ; pause = Math.min(pause * 2, 3000)) {
     try {
       return await call();
@@ -83,7 +126,7 @@ export async function persist<T>(call: () => Promise<T>, deadline: number, onRet
         err instanceof EkycStepPendingError ||
         /unavailable|deadline|connect|ECONNREFUSED|shutting down/i.test((err as Error).message ?? '');
       if (!transient || Date.now() > deadline) throw err;
-      onRetry();
+      onRetry(err);
       await sleep(pause);
     }
   }
@@ -122,7 +165,9 @@ export interface SessionBook {
   outcomes: Map<string, EkycStatus['stage'] | 'STUCK' | 'ERROR'>;
   endCodes: Map<string, string>;
   clientRetries: number;
-  retried: () => void;
+  /** The retried errors by kind: name and message, numbers masked (which gRPC answers were ridden out). */
+  retriedBy: Record<string, number>;
+  retried: (err: unknown) => void;
   /** When each step a worker had to take (OTP, resend, biometric) returned, epoch ms. */
   stepsDoneAt: number[];
 }
@@ -132,7 +177,16 @@ export function newSessionBook(): SessionBook {
     outcomes: new Map(),
     endCodes: new Map(),
     clientRetries: 0,
-    retried: () => book.clientRetries++,
+    retriedBy: {},
+    retried: (err) => {
+      book.clientRetries++;
+      const e = err as { name?: string; message?: string };
+      const kind = `${e?.name ?? 'Error'}: ${String(e?.message ?? '')
+        .replace(/[0-9a-f]{8}-[0-9a-f-]{27}/gi, '<id>')
+        .replace(/\d+/g, '#')
+        .slice(0, 100)}`;
+      book.retriedBy[kind] = (book.retriedBy[kind] ?? 0) + 1;
+    },
     stepsDoneAt: [],
   };
   return book;
@@ -140,7 +194,7 @@ export function newSessionBook(): SessionBook {
 
 export interface SessionScript {
   ekyc: EkycClient;
-  sim: EkoSimulator;
+  sim: SimControl;
   rng: () => number;
   guard: BiometricGuard;
   book: SessionBook;
@@ -160,13 +214,15 @@ export function sessionDriver(script: SessionScript): (input: EkycInput) => Prom
     script.thinkMs ? sleep(script.thinkMs[0] + rng() * (script.thinkMs[1] - script.thinkMs[0])) : Promise.resolve();
   return async (input) => {
     const { userCode } = input;
-    sim.addAgent({ userCode, aadhaar: input.aadhaar, mobile: input.customerId });
+    const deadline = Date.now() + script.sessionDeadlineMs;
+    await sim.addAgent({ userCode, aadhaar: input.aadhaar, mobile: input.customerId });
+    // Scripted faults are, like the random ones, of kinds Eko never processed (a hang, a gateway error): the
+    // session's intended end is COMPLETED whatever the script, and the judge holds every session to it.
     if (rng() < script.scriptedFaultShare) {
       const steps = ['sendOtp', 'verifyOtp', 'biometric'] as const;
       const faults: EkoFault[] = [{ kind: 'hang' }, { kind: rng() < 0.5 ? 'http502' : 'http504' }];
-      for (const fault of faults) sim.injectFault(userCode, steps[Math.floor(rng() * 3)], fault);
+      for (const fault of faults) await sim.injectFault(userCode, steps[Math.floor(rng() * 3)], fault);
     }
-    const deadline = Date.now() + script.sessionDeadlineMs;
     // The session's resends: a consumed OTP (Verify OTP answered twice after a crash) needs a new one.
     await persist(() => ekyc.startEkyc({ ...input, policy: { resendCooldown: '1s' } }), deadline, retried);
     const step = async (send: (options: StepOptions) => Promise<UpdateOutcome>) => {
@@ -201,7 +257,7 @@ export function sessionDriver(script: SessionScript): (input: EkycInput) => Prom
       }
       switch (status.stage) {
         case 'AWAITING_OTP': {
-          const otp = sim.currentOtp(userCode);
+          const otp = await sim.currentOtp(userCode);
           const resend = status.otpExpired || status.otpAttemptsLeft === 0 || otp === undefined;
           if (resend) {
             const wait = status.resendAvailableAt ? Date.parse(status.resendAvailableAt) - Date.now() : 0;
@@ -213,7 +269,15 @@ export function sessionDriver(script: SessionScript): (input: EkycInput) => Prom
           break;
         }
         case 'AWAITING_BIOMETRIC':
-          await guard.around(() => step((o) => ekyc.submitBiometric(userCode, pidData(), o)));
+          await guard.around(async () => {
+            await step((o) => ekyc.submitBiometric(userCode, pidData(), o));
+            // The guard covers the Eko call too, which runs after the update completed: until its answer is in.
+            while (guard.enabled && Date.now() < deadline) {
+              const now = await persist(() => ekyc.status(userCode), deadline, retried);
+              if (now.stage !== 'SUBMITTING_BIOMETRIC') break;
+              await sleep(300);
+            }
+          });
           break;
         case 'COMPLETED':
         case 'FAILED':
@@ -247,6 +311,7 @@ export interface Judgement {
   uncertainOutcomes: number;
   /** Client calls that failed for want of Temporal and were retried. */
   clientRetries: number;
+  retriedBy: Record<string, number>;
   /** History events and bytes (the encoded events) of every session's run, summed. */
   historyEvents: number;
   historyBytes: number;
@@ -258,8 +323,8 @@ export async function judgeSessions(args: {
   namespace?: string;
   taskQueue: string;
   book: SessionBook;
-  sim: EkoSimulator;
-  retried: () => void;
+  sim: SimControl;
+  retried: (err: unknown) => void;
 }): Promise<Judgement> {
   const { address, taskQueue, book, sim, retried } = args;
   const namespace = args.namespace ?? 'default';
@@ -323,7 +388,7 @@ export async function judgeSessions(args: {
   ).count;
   await connection.close();
 
-  const ledger = sim.ledger();
+  const ledger = await sim.ledger();
   const biometricOk = new Map<string, number>();
   for (const userCode of outcomes.keys()) biometricOk.set(userCode, 0);
   const faultsInjected: Record<string, number> = {};
@@ -366,6 +431,7 @@ export async function judgeSessions(args: {
     workflowTasksTimedOut,
     uncertainOutcomes: [...endCodes.values()].filter((c) => c === 'EkoOutcomeUncertain').length,
     clientRetries: book.clientRetries,
+    retriedBy: book.retriedBy,
     historyEvents,
     historyBytes,
   };

@@ -4,6 +4,9 @@
 // (bench/workers.ts spawnSim) talks to it over IPC: `ready` (base URL, public key), `otpSent` (user code and the
 // synthetic agent's OTP, so the driver needs no lookup), `served` (how long the simulator held each Eko call,
 // minus its configured latency), `addAgents` (agents whose eKYC completed before the run: the morning rush's).
+// `npm run chaos:cluster` starts it with random faults (BENCH_SIM_FAULT_RATE, BENCH_SIM_SEED) and without
+// auto-registration (BENCH_SIM_AUTO_REGISTER=0), and drives it through the simulator's own loopback test API
+// (/__sim: agents, scripted faults, OTPs, ledger; bench/sessions.ts simOverHttp).
 import dc from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
 import { EkoSimulator, SIM_PATH_PREFIX } from '../sim/eko-sim.js';
@@ -13,6 +16,9 @@ import type { FromSim, ToSim } from './workers.js';
 
 const send = (message: FromSim) => process.send?.(message);
 const latencyMs = Number(process.env.BENCH_SIM_LATENCY_MS ?? 0);
+const faultRate = Number(process.env.BENCH_SIM_FAULT_RATE ?? 0);
+const seed = Number(process.env.BENCH_SIM_SEED ?? 1);
+const autoRegister = process.env.BENCH_SIM_AUTO_REGISTER !== '0';
 
 // Service time of every Eko call, read from Node's own HTTP server instrumentation.
 const arrived = new WeakMap<IncomingMessage, bigint>();
@@ -38,7 +44,15 @@ async function main() {
     warn: () => undefined,
     error: () => undefined,
   } as unknown as Logger;
-  sim = await EkoSimulator.start({ ...CREDENTIALS, modulusLength: 1024, latencyMs, autoRegister: true, logger });
+  sim = await EkoSimulator.start({
+    ...CREDENTIALS,
+    modulusLength: 1024,
+    latencyMs,
+    autoRegister,
+    faultRate,
+    seed,
+    logger,
+  });
   process.on('message', (message: ToSim) => {
     if (message.type === 'served') {
       send({ type: 'served', ms: served });
@@ -54,7 +68,7 @@ async function main() {
     }
   });
   process.on('disconnect', () => void sim!.stop());
-  send({ type: 'ready', baseUrl: sim.baseUrl, publicKeySpkiBase64: sim.publicKeySpkiBase64 });
+  send({ type: 'ready', baseUrl: sim.baseUrl, publicKeySpkiBase64: sim.publicKeySpkiBase64, contract: sim.contract });
 }
 
 main().catch((err) => {

@@ -12,6 +12,7 @@ import { FAILURE_CONVERTER_PATH } from '../codec/data-converter.js';
 import { CREDENTIALS } from '../test/sim/eko-fixtures.js';
 import { freePort } from '../dev/ports.js';
 import type { SimAgentInit } from '../sim/eko-agents.js';
+import type { SimContract } from '../sim/eko-shapes.js';
 
 export type WorkerKind = 'ekyc' | 'baseline';
 export type ToWorker = { type: 'memory' } | { type: 'stop' };
@@ -24,7 +25,7 @@ export type FromWorker =
 export type SimAgentWithEkyc = SimAgentInit & { ekycCompletedAt: string };
 export type ToSim = { type: 'served' } | { type: 'stop' } | { type: 'addAgents'; agents: SimAgentWithEkyc[] };
 export type FromSim =
-  | { type: 'ready'; baseUrl: string; publicKeySpkiBase64: string }
+  | { type: 'ready'; baseUrl: string; publicKeySpkiBase64: string; contract: SimContract }
   | { type: 'otpSent'; userCode: string; otp: string }
   | { type: 'served'; ms: number[] }
   | { type: 'agentsAdded'; count: number };
@@ -229,6 +230,7 @@ export async function spawnWorker(spec: WorkerSpec): Promise<BenchWorker> {
 /** The Eko simulator in a process of its own (bench/sim-process.ts): RSA-1024, auto-registering agents. */
 export interface SimProcess extends SimEndpoint {
   pid: number;
+  contract: SimContract;
   onOtpSent(listener: (userCode: string, otp: string) => void): void;
   /** How long the simulator held each Eko call since the last ask, minus its configured latency (ms). */
   served(): Promise<number[]>;
@@ -237,11 +239,26 @@ export interface SimProcess extends SimEndpoint {
   stop(): Promise<void>;
 }
 
-export async function spawnSim(latencyMs: number): Promise<SimProcess> {
+/** Random faults for the chaos runs; `autoRegister: false` when the driver registers its agents itself. */
+export interface SimProcessOptions {
+  faultRate?: number;
+  seed?: number;
+  autoRegister?: boolean;
+}
+
+export async function spawnSim(latencyMs: number, options: SimProcessOptions = {}): Promise<SimProcess> {
   const { PATH, HOME, TMPDIR } = process.env;
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/sim-process.ts'], {
     cwd: ROOT,
-    env: { PATH, HOME, TMPDIR, BENCH_SIM_LATENCY_MS: String(latencyMs) },
+    env: {
+      PATH,
+      HOME,
+      TMPDIR,
+      BENCH_SIM_LATENCY_MS: String(latencyMs),
+      BENCH_SIM_FAULT_RATE: String(options.faultRate ?? 0),
+      BENCH_SIM_SEED: String(options.seed ?? 1),
+      BENCH_SIM_AUTO_REGISTER: options.autoRegister === false ? '0' : '1',
+    },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   let err = '';
@@ -251,7 +268,7 @@ export async function spawnSim(latencyMs: number): Promise<SimProcess> {
   let servedWaiter: ((ms: number[]) => void) | undefined;
   let addedWaiter: (() => void) | undefined;
   let adding = Promise.resolve();
-  const ready = await new Promise<SimEndpoint>((resolve, reject) => {
+  const ready = await new Promise<SimEndpoint & { contract: SimContract }>((resolve, reject) => {
     child.on('message', (message: FromSim) => {
       if (message.type === 'ready') resolve(message);
       else if (message.type === 'otpSent') for (const l of otpListeners) l(message.userCode, message.otp);
@@ -263,6 +280,7 @@ export async function spawnSim(latencyMs: number): Promise<SimProcess> {
   return {
     baseUrl: ready.baseUrl,
     publicKeySpkiBase64: ready.publicKeySpkiBase64,
+    contract: ready.contract,
     pid: child.pid!,
     onOtpSent: (listener) => otpListeners.push(listener),
     async served() {

@@ -17,6 +17,12 @@ import { VALIDATOR_REJECTION } from '../workflows/messages.js';
 // during the cluster failover test): the call is safe to repeat, updates with the same update id are deduplicated.
 const GRPC = { CANCELLED: 1, DEADLINE_EXCEEDED: 4, RESOURCE_EXHAUSTED: 8, ABORTED: 10, UNAVAILABLE: 14 } as const;
 const UNAVAILABLE_CODES = new Set<number>(Object.values(GRPC));
+// Temporal's WorkflowNotReady (FAILED_PRECONDITION): the history service fails an update or a query fast while the
+// run's workflow task is on its third attempt or later — after crashes, tasks lost with a killed worker, matching or
+// history time out and are retried (seen in the cluster failover run). It clears when a workflow task completes, so
+// it is a session recovering, safe to repeat with the same update id. Other FAILED_PRECONDITION answers are not.
+const FAILED_PRECONDITION = 9;
+const WORKFLOW_TASK_RETRYING = /due to Workflow Task in failed state/;
 
 function* causes(err: unknown): Generator<unknown> {
   let current: unknown = err;
@@ -34,6 +40,13 @@ export function unavailableReason(err: unknown): string | null {
       if (e.code === GRPC.UNAVAILABLE) return 'the server cannot be reached';
       if (e.code === GRPC.ABORTED) return 'the server is recovering';
       return e.code === GRPC.RESOURCE_EXHAUSTED ? 'the server is overloaded' : 'the call timed out';
+    }
+    if (
+      isGrpcServiceError(e) &&
+      e.code === FAILED_PRECONDITION &&
+      WORKFLOW_TASK_RETRYING.test(String(e.details ?? '').slice(0, 500))
+    ) {
+      return "the session's workflow task is being retried";
     }
     const message = (e as { message?: unknown }).message;
     if (typeof message === 'string' && /Failed to connect|before the deadline|Deadline exceeded/i.test(message)) {

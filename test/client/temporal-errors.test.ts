@@ -20,6 +20,17 @@ describe('unavailableReason', () => {
     expect(unavailableReason(failedUpdate(4, 'deadline exceeded'))).toBe('the call timed out');
   });
 
+  it("reads Temporal's WorkflowNotReady (an update refused while the workflow task is retried) as recovering", () => {
+    const refused = 'Unable to perform workflow execution update due to Workflow Task in failed state.';
+    expect(unavailableReason(failedUpdate(9, refused))).toBe("the session's workflow task is being retried");
+    expect(unavailableReason(failedUpdate(9, 'Unable to query workflow due to Workflow Task in failed state.'))).toBe(
+      "the session's workflow task is being retried",
+    );
+    // Any other failed precondition is the caller's.
+    expect(unavailableReason(failedUpdate(9, 'Workflow execution is already completed'))).toBeNull();
+    expect(unavailableReason(failedUpdate(3, refused))).toBeNull();
+  });
+
   it('leaves every other code to the caller (a bad request is not retried)', () => {
     for (const code of [2, 3, 5, 6, 7, 9, 12, 13, 16]) {
       expect(unavailableReason(failedUpdate(code, 'some detail'))).toBeNull();
