@@ -164,6 +164,47 @@ function postgresCpuSeconds(postmaster: number | null): number {
   return total;
 }
 
+/** What each of `n` operations cost between two snapshots: rows, WAL, database growth, CPU ms of every process. */
+export function costPer(
+  n: number,
+  {
+    before,
+    after,
+    cpuBefore,
+    cpuAfter,
+  }: { before: PgSnapshot; after: PgSnapshot; cpuBefore: Record<string, number>; cpuAfter: Record<string, number> },
+): {
+  rows: Record<string, { inserted: number; updated: number; deleted: number }>;
+  walBytes: number;
+  dbBytes: Record<string, number>;
+  cpuMs: Record<string, number>;
+} {
+  const per = (x: number) => round(x / n, 1);
+  const rows: Record<string, { inserted: number; updated: number; deleted: number }> = {};
+  const dbBytes: Record<string, number> = {};
+  for (const db of DATABASES) {
+    const a = after.rows[db];
+    const b = before.rows[db];
+    if (!a || !b) continue;
+    rows[db] = {
+      inserted: per(a.inserted - b.inserted),
+      updated: per(a.updated - b.updated),
+      deleted: per(a.deleted - b.deleted),
+    };
+    dbBytes[db] = per(a.size - b.size);
+  }
+  const cpuMs: Record<string, number> = {};
+  let workers = 0;
+  for (const [name, seconds] of Object.entries(cpuAfter)) {
+    const used = seconds - (cpuBefore[name] ?? 0);
+    if (name.startsWith('ekyc-worker-')) workers += used;
+    else cpuMs[name] = per(used * 1000);
+  }
+  cpuMs['ekyc-workers'] = per(workers * 1000);
+  cpuMs.postgres = per((after.cpuSeconds - before.cpuSeconds) * 1000);
+  return { rows, walBytes: per(after.walBytes - before.walBytes), dbBytes, cpuMs };
+}
+
 export async function pgSnapshot(cluster: Cluster): Promise<PgSnapshot> {
   const list = DATABASES.map((d) => `'${d}'`).join(',');
   const out = await cluster.pg.psql(
@@ -357,28 +398,7 @@ export async function runClusterChaos(overrides: Partial<ClusterChaosOptions> = 
 
     const n = Math.max(1, judged.completed);
     const per = (x: number) => round(x / n, 1);
-    const rowsPerSession: CapacityFigures['rowsPerSession'] = {};
-    const dbBytesPerSession: Record<string, number> = {};
-    for (const db of DATABASES) {
-      const a = after.rows[db];
-      const b = before.rows[db];
-      if (!a || !b) continue;
-      rowsPerSession[db] = {
-        inserted: per(a.inserted - b.inserted),
-        updated: per(a.updated - b.updated),
-        deleted: per(a.deleted - b.deleted),
-      };
-      dbBytesPerSession[db] = per(a.size - b.size);
-    }
-    const cpuMsPerSession: Record<string, number> = {};
-    let workers = 0;
-    for (const [name, seconds] of Object.entries(cpuAfter)) {
-      const used = seconds - (cpuBefore[name] ?? 0);
-      if (name.startsWith('ekyc-worker-')) workers += used;
-      else cpuMsPerSession[name] = per(used * 1000);
-    }
-    cpuMsPerSession['ekyc-workers'] = per(workers * 1000);
-    cpuMsPerSession.postgres = per((after.cpuSeconds - before.cpuSeconds) * 1000);
+    const cost = costPer(n, { before, after, cpuBefore, cpuAfter });
 
     failed = problems.length > 0;
     return {
@@ -391,10 +411,10 @@ export async function runClusterChaos(overrides: Partial<ClusterChaosOptions> = 
         sessions: judged.completed,
         historyEventsPerSession: per(judged.historyEvents),
         historyBytesPerSession: per(judged.historyBytes),
-        rowsPerSession,
-        walBytesPerSession: per(after.walBytes - before.walBytes),
-        dbBytesPerSession,
-        cpuMsPerSession,
+        rowsPerSession: cost.rows,
+        walBytesPerSession: cost.walBytes,
+        dbBytesPerSession: cost.dbBytes,
+        cpuMsPerSession: cost.cpuMs,
       },
       guardBiometric: opts.guardBiometric,
       durationSeconds: round((performance.now() - started) / 1000),

@@ -21,7 +21,7 @@ import { Cluster, ensureTemporalBinaries, freeClusterPorts } from '../dev/cluste
 import { EkoSimulator } from '../sim/eko-sim.js';
 import { CREDENTIALS, pidData } from '../test/sim/eko-fixtures.js';
 import { billableActions, type Actions } from './actions.js';
-import { DATABASES, pgSnapshot } from './chaos-cluster.js';
+import { costPer, pgSnapshot } from './chaos-cluster.js';
 import { syntheticAgent } from './driver.js';
 import { part, splitAtFirstUpdate } from './history-cost.js';
 import { pool, round, sleep } from './stats.js';
@@ -110,29 +110,7 @@ async function main(): Promise<void> {
     const after = await pgSnapshot(cluster);
     const cpuAfter = cluster.cpuSeconds();
 
-    const per = (x: number) => round(x / AGENTS, 1);
-    const rowsPerAgent: Record<string, { inserted: number; updated: number; deleted: number }> = {};
-    const dbBytesPerAgent: Record<string, number> = {};
-    for (const db of DATABASES) {
-      const a = after.rows[db];
-      const b = before.rows[db];
-      if (!a || !b) continue;
-      rowsPerAgent[db] = {
-        inserted: per(a.inserted - b.inserted),
-        updated: per(a.updated - b.updated),
-        deleted: per(a.deleted - b.deleted),
-      };
-      dbBytesPerAgent[db] = per(a.size - b.size);
-    }
-    const cpuMsPerAgent: Record<string, number> = {};
-    let workers = 0;
-    for (const [name, seconds] of Object.entries(cpuAfter)) {
-      const used = seconds - (cpuBefore[name] ?? 0);
-      if (name.startsWith('ekyc-worker-')) workers += used;
-      else cpuMsPerAgent[name] = per(used * 1000);
-    }
-    cpuMsPerAgent['ekyc-workers'] = per(workers * 1000);
-    cpuMsPerAgent.postgres = per((after.cpuSeconds - before.cpuSeconds) * 1000);
+    const cost = costPer(AGENTS, { before, after, cpuBefore, cpuAfter });
 
     // The day's part of a sample of lifecycles: from the workflow task that took the Daily KYC request on.
     let events = 0;
@@ -161,10 +139,10 @@ async function main(): Promise<void> {
       successfulDailyKycCalls: ekoCalls,
       lifecycleDay: { sampled: SAMPLE, events: round(events / SAMPLE, 1), bytes: round(bytes / SAMPLE) },
       actionsPerDay,
-      rowsPerAgent,
-      walBytesPerAgent: per(after.walBytes - before.walBytes),
-      dbBytesPerAgent,
-      cpuMsPerAgent,
+      rowsPerAgent: cost.rows,
+      walBytesPerAgent: cost.walBytes,
+      dbBytesPerAgent: cost.dbBytes,
+      cpuMsPerAgent: cost.cpuMs,
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     if (ekoCalls !== AGENTS) throw new Error(`${ekoCalls} successful Daily KYC calls for ${AGENTS} agents`);
