@@ -62,6 +62,20 @@ async function ask(agent: Agent, pid = {}): Promise<DailyAuthOutcome> {
 
 const status = (agent: Agent): Promise<AgentStatus> => rig.ekyc.agentStatus(agent.userCode);
 
+/**
+ * Invalidates today's authentication and waits until the lifecycle has applied it. The real server hands a workflow
+ * task's update messages to the worker after all of its events, so a signal recorded before an update is seen first.
+ * On the Java time-skipping server an update sent right after the signal was once validated before the signal was
+ * applied (CI: it answered ALREADY_AUTHENTICATED), so the test waits for the state rather than rely on that order.
+ */
+async function invalidate(agent: Agent, reason: 'FP069' | 'OPERATOR_CHANGED'): Promise<void> {
+  await rig.ekyc.invalidateDailyAuth(agent.userCode, reason);
+  for (let i = 0; i < 200 && (await status(agent)).state === 'AUTHENTICATED'; i++) {
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  expect((await status(agent)).state, `after ${reason}`).toBe('AUTH_REQUIRED');
+}
+
 /** Successful (or all) Daily KYC calls of the agent in the simulator's ledger, by IST day. */
 function callsByDay(agent: Agent, onlySuccess = false): Map<string, number> {
   const days = new Map<string, number>();
@@ -150,7 +164,7 @@ describe('fingpayAgent over 400 simulated days (time-skipping server)', () => {
       if (d === BLOCKED_DAY) {
         // Three poor captures, then the day is over for this agent.
         expect(outcome.accepted).toBe(true);
-        await rig.ekyc.invalidateDailyAuth(agent.userCode, 'OPERATOR_CHANGED');
+        await invalidate(agent, 'OPERATOR_CHANGED');
         for (let i = 0; i < 3; i++) await ask(agent, { qScore: 10 });
         expect(await ask(agent)).toMatchObject({ state: 'BLOCKED', code: 'DAILY_AUTH_BLOCKED' });
         expected.set(date, 1);
@@ -161,7 +175,7 @@ describe('fingpayAgent over 400 simulated days (time-skipping server)', () => {
       expected.set(date, 1);
       if (d % 3 === 0) expect(await ask(agent)).toMatchObject({ code: 'ALREADY_AUTHENTICATED' });
       if (FP069(d)) {
-        await rig.ekyc.invalidateDailyAuth(agent.userCode, 'FP069');
+        await invalidate(agent, 'FP069');
         expect(await ask(agent)).toMatchObject({ accepted: true, state: 'AUTHENTICATED' });
         expected.set(date, 2);
       }
