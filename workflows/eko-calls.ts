@@ -12,6 +12,8 @@ import {
   type EkycActivities,
 } from '../common/eko-steps.js';
 import type { LastError } from '../common/domain.js';
+import { durationToMs } from '../common/checks.js';
+import { neverStarted, startedWithin } from './task-start.js';
 import { OUTCOME_CODE } from './messages.js';
 
 /**
@@ -26,6 +28,9 @@ import { OUTCOME_CODE } from './messages.js';
  * - heartbeatTimeout 20s: the worker heartbeats every few seconds while a call is in flight (worker/worker.ts),
  *   so an attempt on a crashed worker is retried after ~20s, not after the 150s above.
  * - nonRetryableErrorTypes: Eko's permanent verdicts (common/eko-steps.ts) end the step after one call.
+ * - scheduleToStartTimeout = a third of the step, at least 2s and at most 60s: a task that no worker has started
+ *   by then (lost by the cluster, workflows/task-start.ts) is scheduled again with what is left of the step,
+ *   instead of ending the step as EKO_UNAVAILABLE although Eko was never called.
  */
 export const RETRY_POLICY = {
   initialInterval: '1s',
@@ -83,53 +88,65 @@ export type EkoCalls = {
   ) => Promise<EkoVerdict<Awaited<ReturnType<EkycActivities[K]>>>>;
 };
 
-const stepOptions = (step: EkoStep, stepTimeout: string): ActivityOptions => ({
+const stepOptions = (step: EkoStep): ActivityOptions => ({
   summary: STEP_SUMMARY[step],
-  scheduleToCloseTimeout: stepTimeout,
   startToCloseTimeout: ATTEMPT_TIMEOUT,
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { ...RETRY_POLICY, nonRetryableErrorTypes: [...RETRY_POLICY.nonRetryableErrorTypes] },
 });
 
-/** Runs one Eko call to its verdict: the one place an activity failure becomes permanent-with-code or unavailable. */
-async function verdict<T>(stepTimeout: string, call: () => Promise<T>): Promise<EkoVerdict<T>> {
+/**
+ * Runs one Eko call to its verdict: the one place an activity failure becomes permanent-with-code or unavailable.
+ * A task no worker started is scheduled again for what is left of the step (workflows/task-start.ts).
+ */
+async function verdict<T>(
+  step: EkoStep,
+  stepTimeout: string,
+  call: (options: ActivityOptions) => Promise<T>,
+): Promise<EkoVerdict<T>> {
+  const options = stepOptions(step);
   try {
     // An Eko call, once started, is allowed to settle even if the workflow is cancelled: abandoning it could
     // leave Eko's state unknown while a restarted session already makes the next call.
-    return { ok: true, value: await CancellationScope.nonCancellable(call) };
+    const value = await startedWithin(durationToMs(stepTimeout), (bounds) =>
+      CancellationScope.nonCancellable(() => call({ ...options, ...bounds })),
+    );
+    return { ok: true, value };
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
-    const failure = ekoFailureIn(err.cause);
-    if (failure && (PERMANENT_EKO_ERRORS as readonly string[]).includes(failure.type ?? '')) {
-      const type = failure.type as EkoErrorType;
-      return { ok: false, permanent: true, type, error: { code: type, message: clip(failure.message) } };
-    }
-    const last = failure?.type ? ` (last failure: ${failure.type})` : '';
-    return {
-      ok: false,
-      permanent: false,
-      error: {
-        code: OUTCOME_CODE.ekoUnavailable,
-        message: `Eko did not answer successfully within ${stepTimeout}${last}; please try again later`,
-      },
-    };
+    return failed(stepTimeout, err);
   }
+}
+
+function failed<T>(stepTimeout: string, err: ActivityFailure): EkoVerdict<T> {
+  const failure = ekoFailureIn(err.cause);
+  if (failure && (PERMANENT_EKO_ERRORS as readonly string[]).includes(failure.type ?? '')) {
+    const type = failure.type as EkoErrorType;
+    return { ok: false, permanent: true, type, error: { code: type, message: clip(failure.message) } };
+  }
+  const last = failure?.type ? ` (last failure: ${failure.type})` : neverStarted(err) ? ' (no worker started it)' : '';
+  return {
+    ok: false,
+    permanent: false,
+    error: {
+      code: OUTCOME_CODE.ekoUnavailable,
+      message: `Eko did not answer successfully within ${stepTimeout}${last}; please try again later`,
+    },
+  };
 }
 
 /** The three Eko steps, each returning a verdict instead of throwing. */
 export function ekoCalls(stepTimeout: string): EkoCalls {
-  const { sendOtp } = proxyActivities<EkycActivities>(stepOptions('sendOtp', stepTimeout));
-  const { verifyOtp } = proxyActivities<EkycActivities>(stepOptions('verifyOtp', stepTimeout));
-  const { submitBiometric } = proxyActivities<EkycActivities>(stepOptions('biometric', stepTimeout));
+  const eko = (options: ActivityOptions) => proxyActivities<EkycActivities>(options);
   return {
-    sendOtp: (input) => verdict(stepTimeout, () => sendOtp(input)),
-    verifyOtp: (input) => verdict(stepTimeout, () => verifyOtp(input)),
-    submitBiometric: (input) => verdict(stepTimeout, () => submitBiometric(input)),
+    sendOtp: (input) => verdict('sendOtp', stepTimeout, (o) => eko(o).sendOtp(input)),
+    verifyOtp: (input) => verdict('verifyOtp', stepTimeout, (o) => eko(o).verifyOtp(input)),
+    submitBiometric: (input) => verdict('biometric', stepTimeout, (o) => eko(o).submitBiometric(input)),
   };
 }
 
 /** The day's Daily KYC (the fingpayAgent lifecycle), with the same retry bounds and verdicts as the eKYC steps. */
 export function dailyKycCall(stepTimeout: string): (input: DailyKycInput) => Promise<EkoVerdict<DailyKycOutput>> {
-  const { submitDailyKyc } = proxyActivities<DailyKycActivities>(stepOptions('dailyKyc', stepTimeout));
-  return (input) => verdict(stepTimeout, () => submitDailyKyc(input));
+  return (input) =>
+    verdict('dailyKyc', stepTimeout, (options) => proxyActivities<DailyKycActivities>(options).submitDailyKyc(input));
 }

@@ -19,7 +19,9 @@ import {
   type OtpQuotaState,
   type ReserveOtpSendArg,
 } from '../common/otp-quota.js';
+import { durationToMs } from '../common/checks.js';
 import { otpQuotaQuery, reserveOtpSendUpdate } from './messages.js';
+import { startedWithin } from './task-start.js';
 import { versioningOptions } from './versioning.js';
 
 // Each reservation adds three events (update accepted, completed, and a task): 300 stay far below any limit.
@@ -77,12 +79,20 @@ export async function fingpayOtpQuota(state: OtpQuotaState): Promise<void> {
   await condition(allHandlersFinished);
 }
 
-/** How a session reserves a send: bounded retries, so a quota Temporal cannot reach ends the step clearly. */
+/**
+ * How a session reserves a send: bounded retries, so a quota Temporal cannot reach ends the step clearly; a task no
+ * worker started is scheduled again within the same bound (workflows/task-start.ts; the request id makes it safe).
+ */
 export function otpQuotaCalls(stepTimeout: string): OtpQuotaActivities {
-  return proxyActivities<OtpQuotaActivities>({
+  const options = {
     summary: 'OTP quota: reserve a send',
-    scheduleToCloseTimeout: stepTimeout,
     startToCloseTimeout: '30s',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s' },
-  });
+  };
+  return {
+    reserveOtpSend: (input) =>
+      startedWithin(durationToMs(stepTimeout), (bounds) =>
+        proxyActivities<OtpQuotaActivities>({ ...options, ...bounds }).reserveOtpSend(input),
+      ),
+  };
 }

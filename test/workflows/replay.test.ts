@@ -82,6 +82,10 @@ describe('replay of recorded histories', () => {
       'webhooks-failed-then-redelivered',
       // Started by update-with-start (POST /v1/ekyc?wait=first-step): the firstStep update.
       'start-waits-first-step',
+      // An activity task no worker started, scheduled again (patched 'activity-task-start-timeout'): the OTP
+      // quota's reservation in an eKYC, and a Daily KYC call in a lifecycle.
+      'activity-task-unstarted-rescheduled',
+      'daily-kyc-task-unstarted-rescheduled',
     ]) {
       expect(fixtures).toContain(`${name}.json`);
     }

@@ -1,0 +1,54 @@
+// Activity tasks that no worker starts. Temporal can lose a task that matching had handed to a poller when matching
+// dies before the start is recorded (docs/PERFORMANCE.md, "Failover on the cluster": 169 Send OTP tasks at once);
+// without a bound on the wait for a worker, only an activity's schedule-to-close ended it, as if the call had failed
+// although it never ran. The server does not retry a schedule-to-start timeout, so the workflow schedules the same
+// activity again, with the same input (so any idempotency key, e.g. Eko's client_ref_id, is the one a retry would
+// carry), for what is left of the original budget: the deadline the caller set does not move.
+import { ActivityFailure, TimeoutFailure, patched } from '@temporalio/workflow';
+import { TimeoutType } from '@temporalio/common';
+
+/** patched() id of scheduling an activity again when no worker started its task (runs before it never did). */
+export const LOST_TASK_PATCH = 'activity-task-start-timeout';
+const TASK_START_MIN_MS = 2_000;
+const TASK_START_MAX_MS = 60_000;
+/** Below this much of the budget left, a task that was never started ends the call instead. */
+const RESCHEDULE_MIN_MS = 1_000;
+
+/** How long one scheduling may wait for a worker to start it: a third of the budget, within 2s–60s. */
+export function taskStartTimeoutMs(budgetMs: number): number {
+  return Math.min(TASK_START_MAX_MS, Math.max(TASK_START_MIN_MS, Math.floor(budgetMs / 3)));
+}
+
+/** The activity's task was not started by a worker within its schedule-to-start bound (lost, or no worker). */
+export function neverStarted(err: unknown): boolean {
+  return (
+    err instanceof ActivityFailure &&
+    err.cause instanceof TimeoutFailure &&
+    err.cause.timeoutType === TimeoutType.SCHEDULE_TO_START
+  );
+}
+
+export interface TaskBounds {
+  scheduleToCloseTimeout: number;
+  scheduleToStartTimeout: number;
+}
+
+/**
+ * Runs `schedule` with `budgetMs` as its schedule-to-close and a schedule-to-start bound; when the task was never
+ * started, schedules it again with the rest of the budget. Any other outcome (and the last unstarted one) is the
+ * caller's, as before.
+ */
+export async function startedWithin<T>(budgetMs: number, schedule: (bounds: TaskBounds) => Promise<T>): Promise<T> {
+  const deadline = Date.now() + budgetMs;
+  const taskStartMs = taskStartTimeoutMs(budgetMs);
+  let leftMs = budgetMs;
+  for (;;) {
+    try {
+      return await schedule({ scheduleToCloseTimeout: leftMs, scheduleToStartTimeout: Math.min(leftMs, taskStartMs) });
+    } catch (err) {
+      if (!neverStarted(err)) throw err;
+      leftMs = deadline - Date.now();
+      if (leftMs < RESCHEDULE_MIN_MS || !patched(LOST_TASK_PATCH)) throw err;
+    }
+  }
+}
