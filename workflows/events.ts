@@ -13,6 +13,7 @@ import {
 import type { AgentState } from '../common/agent.js';
 import type { Stage } from '../common/domain.js';
 import type { AgentEventData, EventData, WebhookActivities, WebhookEventType } from '../events/model.js';
+import { startedWithin } from './task-start.js';
 
 const EKYC_EVENT: Partial<Record<Stage, WebhookEventType>> = {
   COMPLETED: 'ekyc.completed',
@@ -26,7 +27,8 @@ export const WEBHOOK_EVENTS_PATCH = 'webhook-events';
 
 /**
  * Handing over is one signal-with-start on the Temporal server the worker already talks to; retried for an hour
- * (the server itself being away), then logged and dropped rather than holding a session open.
+ * (the server itself being away), then logged and dropped rather than holding a session open. A task no worker
+ * started is scheduled again within that hour (workflows/task-start.ts).
  */
 export const EVENT_HANDOVER_OPTIONS: ActivityOptions = {
   summary: 'Partner event',
@@ -34,7 +36,11 @@ export const EVENT_HANDOVER_OPTIONS: ActivityOptions = {
   scheduleToCloseTimeout: '1h',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
 };
-const { emitWebhookEvent } = proxyActivities<WebhookActivities>(EVENT_HANDOVER_OPTIONS);
+const HANDOVER_BUDGET_MS = 3_600_000;
+const emitWebhookEvent = (event: Parameters<WebhookActivities['emitWebhookEvent']>[0]) =>
+  startedWithin(HANDOVER_BUDGET_MS, (bounds) =>
+    proxyActivities<WebhookActivities>({ ...EVENT_HANDOVER_OPTIONS, ...bounds }).emitWebhookEvent(event),
+  );
 
 export class WorkflowEvents {
   private tail: Promise<void> = Promise.resolve();
