@@ -498,7 +498,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       process.stderr.write(
         `chaos:cluster: ${result.pass ? 'PASS' : 'FAIL'} — ${result.completed}/${result.sessions} COMPLETED, ` +
           `peak ${result.peakInFlight} in flight, biometrics ${JSON.stringify(result.successfulBiometrics)}, ` +
-          `${result.stuck} stuck, ${result.workflowTasksFailed} workflow tasks failed, ${result.durationSeconds} s\n` +
+          `${result.stuck} stuck, ${result.workflowTasksFailed} workflow tasks failed, ` +
+          `activity tasks never started (scheduled again) ${JSON.stringify(result.activityTasksUnstarted)}, ` +
+          `${result.durationSeconds} s\n` +
           `  faults: ${faults || 'none'}\n` +
           `  per session: ${JSON.stringify(result.capacity)}` +
           `${result.problems.length ? `\n  ${result.problems.join('\n  ')}` : ''}\n`,

@@ -22,6 +22,7 @@ import { pidData } from '../test/sim/eko-fixtures.js';
 import { round, sleep } from './stats.js';
 
 const E = proto.temporal.api.enums.v1.EventType;
+const SCHEDULE_TO_START = proto.temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START;
 
 /** What both chaos runs (dev server and cluster) set for their agents and the simulator. */
 export interface ChaosAgentOptions {
@@ -307,6 +308,11 @@ export interface Judgement {
   successfulBiometrics: { exactlyOne: number; none: number; moreThanOne: number };
   workflowTasksFailed: number;
   workflowTasksTimedOut: number;
+  /**
+   * Activity tasks no worker started within their schedule-to-start bound (lost by the cluster, or no worker free),
+   * each scheduled again by the workflow (workflows/task-start.ts), by activity type.
+   */
+  activityTasksUnstarted: Record<string, number>;
   /** Sessions that ended FAILED EkoOutcomeUncertain: a biometric answer lost with a killed worker. */
   uncertainOutcomes: number;
   /** Client calls that failed for want of Temporal and were retried. */
@@ -337,6 +343,7 @@ export async function judgeSessions(args: {
   const diagnoses: string[] = [];
   let workflowTasksFailed = 0;
   let workflowTasksTimedOut = 0;
+  const activityTasksUnstarted: Record<string, number> = {};
   let historyEvents = 0;
   let historyBytes = 0;
   const HistoryEvent = proto.temporal.api.history.v1.HistoryEvent;
@@ -376,6 +383,12 @@ export async function judgeSessions(args: {
     for (const e of events) {
       if (e.eventType === E.EVENT_TYPE_WORKFLOW_TASK_FAILED) workflowTasksFailed++;
       if (e.eventType === E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT) workflowTasksTimedOut++;
+      const timedOut = e.activityTaskTimedOutEventAttributes;
+      if (timedOut?.failure?.timeoutFailureInfo?.timeoutType === SCHEDULE_TO_START) {
+        const scheduled = events.find((s) => s.eventId?.toString() === timedOut.scheduledEventId?.toString());
+        const type = scheduled?.activityTaskScheduledEventAttributes?.activityType?.name ?? '?';
+        activityTasksUnstarted[type] = (activityTasksUnstarted[type] ?? 0) + 1;
+      }
       historyBytes += HistoryEvent.encode(e as proto.temporal.api.history.v1.IHistoryEvent).finish().length;
     }
     historyEvents += events.length;
@@ -429,6 +442,7 @@ export async function judgeSessions(args: {
     successfulBiometrics,
     workflowTasksFailed,
     workflowTasksTimedOut,
+    activityTasksUnstarted,
     uncertainOutcomes: [...endCodes.values()].filter((c) => c === 'EkoOutcomeUncertain').length,
     clientRetries: book.clientRetries,
     retriedBy: book.retriedBy,
