@@ -30,7 +30,7 @@ import { printJson } from '../client/output.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { startSimulators } from '../sim/main.js';
 import { makeCurrent } from '../worker/deployment.js';
-import { assertPortFree, freePort } from './ports.js';
+import { assertPortFree } from './ports.js';
 import { letPostgresTraverse, PgCluster } from './postgres.js';
 import { DEV_JWT_AUDIENCE, DEV_JWT_ISSUER, DEV_PAGE_TOKEN, loadOrCreateDevJwtKey, mintDevToken } from './stack.js';
 import { findTemporalCli, isExecutable } from './temporal-server.js';
@@ -360,9 +360,11 @@ export function clusterPortsFromEnv(
 
 /**
  * A free loopback port below 32768: Temporal stores its services' ports in cluster_membership as a PostgreSQL
- * smallint, so a port from the OS's ephemeral range (32768 and up) stops the service at start.
+ * smallint, so a port from the OS's ephemeral range (32768 and up) stops the service at start. Outside that range no
+ * other process's outgoing connection can take the port between choosing it and binding it (a port the OS handed
+ * out as free once did, in CI), so tests and benchmarks take every port of theirs here.
  */
-async function freeLowPort(taken: Set<number>): Promise<number> {
+export async function freeLowPort(taken: Set<number>): Promise<number> {
   for (;;) {
     const port = 20_000 + Math.floor(Math.random() * 12_000);
     if (taken.has(port)) continue;
@@ -376,22 +378,25 @@ async function freeLowPort(taken: Set<number>): Promise<number> {
   }
 }
 
-/** Every port a free one (tests, benchmarks); Temporal's below 32768. */
+/** Every port a free one below 32768 (tests, benchmarks). */
 export async function freeClusterPorts(workers: number): Promise<ClusterPorts> {
   const taken = new Set<number>();
   const low = () => freeLowPort(taken);
-  return {
-    postgres: await freePort(),
+  const ports: ClusterPorts = {
+    postgres: await low(),
     frontend: await low(),
     frontendHttp: await low(),
     history: await low(),
     matching: await low(),
     worker: await low(),
     membership: { frontend: await low(), history: await low(), matching: await low(), worker: await low() },
-    api: await freePort(),
-    codec: await freePort(),
-    workerMetrics: await Promise.all(Array.from({ length: workers }, () => freePort())),
+    api: await low(),
+    codec: await low(),
+    workerMetrics: [],
   };
+  // One at a time: each is checked against the ones already chosen.
+  for (let i = 0; i < workers; i++) ports.workerMetrics.push(await low());
+  return ports;
 }
 
 // ---- the cluster -------------------------------------------------------------------------------------------------

@@ -7,8 +7,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { clusterPortsFromEnv, findTemporalBinaries } from '../../dev/cluster.js';
-import { assertPortFree, freePort } from '../../dev/ports.js';
+import { clusterPortsFromEnv, findTemporalBinaries, freeLowPort } from '../../dev/cluster.js';
+import { assertPortFree } from '../../dev/ports.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const dirs: string[] = [];
@@ -31,18 +31,39 @@ async function freeTemporalBase(): Promise<number> {
   }
 }
 
+/** The first of two free ports in a row: the cluster's two workers serve metrics on EKYC_METRICS_PORT and +1. */
+async function metricsPorts(taken: Set<number>): Promise<string> {
+  for (;;) {
+    const first = await freeLowPort(taken);
+    if (taken.has(first + 1)) continue;
+    try {
+      await assertPortFree('x', '127.0.0.1', first + 1);
+      taken.add(first + 1);
+      return String(first);
+    } catch {
+      // the next one is held: another pair
+    }
+  }
+}
+
 async function clusterEnv(): Promise<NodeJS.ProcessEnv> {
   const dir = mkdtempSync(join(tmpdir(), 'ekyc-cluster-cmd-'));
   dirs.push(dir);
+  const base = await freeTemporalBase();
+  const { variables } = clusterPortsFromEnv({ TEMPORAL_ADDRESS: `127.0.0.1:${base}` }, 0);
+  // Below the ephemeral range, clear of Temporal's: a port the OS once handed out as free was taken by another
+  // test's connection before the cluster bound it.
+  const taken = new Set(variables.keys());
+  const port = async () => String(await freeLowPort(taken));
   return {
     ...process.env,
     EKYC_CLUSTER_DIR: join(dir, 'cluster'),
     EKYC_DATA_DIR: dir,
-    TEMPORAL_ADDRESS: `127.0.0.1:${await freeTemporalBase()}`,
-    EKYC_CLUSTER_PG_PORT: String(await freePort()),
-    EKYC_API_PORT: String(await freePort()),
-    EKYC_CODEC_PORT: String(await freePort()),
-    EKYC_METRICS_PORT: String(await freePort()),
+    TEMPORAL_ADDRESS: `127.0.0.1:${base}`,
+    EKYC_CLUSTER_PG_PORT: await port(),
+    EKYC_API_PORT: await port(),
+    EKYC_CODEC_PORT: await port(),
+    EKYC_METRICS_PORT: await metricsPorts(taken),
     EKO_SIM_PORT: '0',
     EKYC_LOG_LEVEL: 'warn',
   };
