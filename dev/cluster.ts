@@ -30,7 +30,7 @@ import { printJson } from '../client/output.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { startSimulators } from '../sim/main.js';
 import { makeCurrent } from '../worker/deployment.js';
-import { assertPortFree } from './ports.js';
+import { assertPortFree, freePort } from './ports.js';
 import { letPostgresTraverse, PgCluster } from './postgres.js';
 import { DEV_JWT_AUDIENCE, DEV_JWT_ISSUER, DEV_PAGE_TOKEN, loadOrCreateDevJwtKey, mintDevToken } from './stack.js';
 import { findTemporalCli, isExecutable } from './temporal-server.js';
@@ -359,24 +359,10 @@ export function clusterPortsFromEnv(
 }
 
 /**
- * A free loopback port below 32768: Temporal stores its services' ports in cluster_membership as a PostgreSQL
- * smallint, so a port from the OS's ephemeral range (32768 and up) stops the service at start. Outside that range no
- * other process's outgoing connection can take the port between choosing it and binding it (a port the OS handed
- * out as free once did, in CI), so tests and benchmarks take every port of theirs here.
+ * A free loopback port below 32768 (freePort()): Temporal stores its services' ports in cluster_membership as a
+ * PostgreSQL smallint, so a port from the OS's ephemeral range (32768 and up) stops the service at start.
  */
-export async function freeLowPort(taken: Set<number>): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (taken.has(port)) continue;
-    try {
-      await assertPortFree('port', '127.0.0.1', port);
-      taken.add(port);
-      return port;
-    } catch {
-      // held by another process: try another
-    }
-  }
-}
+export const freeLowPort = (taken: Set<number>): Promise<number> => freePort('127.0.0.1', taken);
 
 /** Every port a free one below 32768 (tests, benchmarks). */
 export async function freeClusterPorts(workers: number): Promise<ClusterPorts> {

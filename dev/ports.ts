@@ -1,17 +1,28 @@
 import { createServer } from 'node:net';
 import { ConfigError } from '../config/index.js';
 
-/** A free TCP port on loopback, as the OS hands it out. */
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, host, () => {
-      const addr = srv.address();
-      srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
+/** Where freePort() looks: below Linux's ephemeral range (32768–60999), and below 32768 for Temporal's smallints. */
+export const LOW_PORTS = { min: 20_000, max: 32_000 } as const;
+const handedOut = new Set<number>();
+
+/**
+ * A free TCP port on loopback that this process has not handed out before. Not one the OS picks (listen on 0): such a
+ * port comes from the ephemeral range, where any process's next outgoing connection may take it between now and the
+ * bind (it happened in CI, to `ekyc cluster` starting up); below that range only a listener can take it.
+ */
+export async function freePort(host = '127.0.0.1', taken: Set<number> = handedOut): Promise<number> {
+  for (;;) {
+    const port = LOW_PORTS.min + Math.floor(Math.random() * (LOW_PORTS.max - LOW_PORTS.min));
+    if (taken.has(port) || handedOut.has(port)) continue;
+    try {
+      await assertPortFree('port', host, port);
+    } catch {
+      continue; // held by another process: try another
+    }
+    taken.add(port);
+    handedOut.add(port);
+    return port;
+  }
 }
 
 /** The one line a port that another process holds stops `ekyc dev` with, naming the variable that sets it. */

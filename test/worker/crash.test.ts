@@ -1,7 +1,7 @@
 // Worker processes that die: SIGKILL while a session waits for the OTP, and while an Eko call is in flight.
 // A new worker process picks the session up and finishes it; Eko sees exactly one successful biometric.
 import { randomUUID } from 'node:crypto';
-import { createServer, type AddressInfo } from 'node:net';
+import { freePort } from '../../dev/ports.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import type { EkoSimulator } from '../../sim/eko-sim.js';
@@ -35,17 +35,6 @@ function startWorkerProcess(taskQueue: string, extra: Record<string, string> = {
   const worker = spawnWorker(workerEnv(sim, taskQueue, extra));
   workers.push(worker);
   return worker;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const biometricCalls = (userCode: string) =>
