@@ -1,6 +1,6 @@
 // How the workflow calls Eko: activity options (retry bounds), step summaries, client_ref_id, and the one
 // place that turns an activity failure into a verdict (permanent with Eko's code, or Eko unavailable).
-import { ActivityFailure, ApplicationFailure, CancellationScope, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 import {
   PERMANENT_EKO_ERRORS,
@@ -12,8 +12,7 @@ import {
   type EkycActivities,
 } from '../common/eko-steps.js';
 import type { LastError } from '../common/domain.js';
-import { durationToMs } from '../common/checks.js';
-import { neverStarted, startedWithin } from './task-start.js';
+import { neverStarted, proxyActivitiesStartedWithin } from './task-start.js';
 import { OUTCOME_CODE } from './messages.js';
 
 /**
@@ -88,8 +87,9 @@ export type EkoCalls = {
   ) => Promise<EkoVerdict<Awaited<ReturnType<EkycActivities[K]>>>>;
 };
 
-const stepOptions = (step: EkoStep): ActivityOptions => ({
+const stepOptions = (step: EkoStep, stepTimeout: string): ActivityOptions & { scheduleToCloseTimeout: string } => ({
   summary: STEP_SUMMARY[step],
+  scheduleToCloseTimeout: stepTimeout,
   startToCloseTimeout: ATTEMPT_TIMEOUT,
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { ...RETRY_POLICY, nonRetryableErrorTypes: [...RETRY_POLICY.nonRetryableErrorTypes] },
@@ -97,56 +97,50 @@ const stepOptions = (step: EkoStep): ActivityOptions => ({
 
 /**
  * Runs one Eko call to its verdict: the one place an activity failure becomes permanent-with-code or unavailable.
- * A task no worker started is scheduled again for what is left of the step (workflows/task-start.ts).
+ * A task no worker started is scheduled again for what is left of the step (proxyActivitiesStartedWithin).
  */
-async function verdict<T>(
-  step: EkoStep,
-  stepTimeout: string,
-  call: (options: ActivityOptions) => Promise<T>,
-): Promise<EkoVerdict<T>> {
-  const options = stepOptions(step);
+async function verdict<T>(stepTimeout: string, call: () => Promise<T>): Promise<EkoVerdict<T>> {
   try {
     // An Eko call, once started, is allowed to settle even if the workflow is cancelled: abandoning it could
     // leave Eko's state unknown while a restarted session already makes the next call.
-    const value = await startedWithin(durationToMs(stepTimeout), (bounds) =>
-      CancellationScope.nonCancellable(() => call({ ...options, ...bounds })),
-    );
-    return { ok: true, value };
+    return { ok: true, value: await CancellationScope.nonCancellable(call) };
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
-    return failed(stepTimeout, err);
+    const failure = ekoFailureIn(err.cause);
+    if (failure && (PERMANENT_EKO_ERRORS as readonly string[]).includes(failure.type ?? '')) {
+      const type = failure.type as EkoErrorType;
+      return { ok: false, permanent: true, type, error: { code: type, message: clip(failure.message) } };
+    }
+    const last = failure?.type
+      ? ` (last failure: ${failure.type})`
+      : neverStarted(err)
+        ? ' (no worker started it)'
+        : '';
+    return {
+      ok: false,
+      permanent: false,
+      error: {
+        code: OUTCOME_CODE.ekoUnavailable,
+        message: `Eko did not answer successfully within ${stepTimeout}${last}; please try again later`,
+      },
+    };
   }
-}
-
-function failed<T>(stepTimeout: string, err: ActivityFailure): EkoVerdict<T> {
-  const failure = ekoFailureIn(err.cause);
-  if (failure && (PERMANENT_EKO_ERRORS as readonly string[]).includes(failure.type ?? '')) {
-    const type = failure.type as EkoErrorType;
-    return { ok: false, permanent: true, type, error: { code: type, message: clip(failure.message) } };
-  }
-  const last = failure?.type ? ` (last failure: ${failure.type})` : neverStarted(err) ? ' (no worker started it)' : '';
-  return {
-    ok: false,
-    permanent: false,
-    error: {
-      code: OUTCOME_CODE.ekoUnavailable,
-      message: `Eko did not answer successfully within ${stepTimeout}${last}; please try again later`,
-    },
-  };
 }
 
 /** The three Eko steps, each returning a verdict instead of throwing. */
 export function ekoCalls(stepTimeout: string): EkoCalls {
-  const eko = (options: ActivityOptions) => proxyActivities<EkycActivities>(options);
+  const { sendOtp } = proxyActivitiesStartedWithin<EkycActivities>(stepOptions('sendOtp', stepTimeout));
+  const { verifyOtp } = proxyActivitiesStartedWithin<EkycActivities>(stepOptions('verifyOtp', stepTimeout));
+  const { submitBiometric } = proxyActivitiesStartedWithin<EkycActivities>(stepOptions('biometric', stepTimeout));
   return {
-    sendOtp: (input) => verdict('sendOtp', stepTimeout, (o) => eko(o).sendOtp(input)),
-    verifyOtp: (input) => verdict('verifyOtp', stepTimeout, (o) => eko(o).verifyOtp(input)),
-    submitBiometric: (input) => verdict('biometric', stepTimeout, (o) => eko(o).submitBiometric(input)),
+    sendOtp: (input) => verdict(stepTimeout, () => sendOtp(input)),
+    verifyOtp: (input) => verdict(stepTimeout, () => verifyOtp(input)),
+    submitBiometric: (input) => verdict(stepTimeout, () => submitBiometric(input)),
   };
 }
 
 /** The day's Daily KYC (the fingpayAgent lifecycle), with the same retry bounds and verdicts as the eKYC steps. */
 export function dailyKycCall(stepTimeout: string): (input: DailyKycInput) => Promise<EkoVerdict<DailyKycOutput>> {
-  return (input) =>
-    verdict('dailyKyc', stepTimeout, (options) => proxyActivities<DailyKycActivities>(options).submitDailyKyc(input));
+  const { submitDailyKyc } = proxyActivitiesStartedWithin<DailyKycActivities>(stepOptions('dailyKyc', stepTimeout));
+  return (input) => verdict(stepTimeout, () => submitDailyKyc(input));
 }

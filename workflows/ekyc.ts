@@ -11,7 +11,6 @@ import {
   log,
   metricMeter,
   patched,
-  proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
@@ -66,7 +65,7 @@ import {
 } from './messages.js';
 import { versioningOptions } from './versioning.js';
 import { WorkflowEvents } from './events.js';
-import { startedWithin } from './task-start.js';
+import { proxyActivitiesStartedWithin } from './task-start.js';
 
 type Request = { updateId?: number } & (
   { kind: 'otp'; otp: string } | { kind: 'resend' } | { kind: 'biometric'; pidData: string }
@@ -96,16 +95,12 @@ const { destroySealKeys } = proxyLocalActivities<SealKeyActivities>({
  * then logged (docs/OPS.md says how to tell the lifecycle by hand). A task no worker started is scheduled again
  * within that day (workflows/task-start.ts): a lost one would otherwise leave the agent EKYC_PENDING for the day.
  */
-const NOTIFY_AGENT_BUDGET_MS = 24 * 3_600_000;
-const notifyAgentOfEkyc = (input: Parameters<AgentActivities['notifyAgentOfEkyc']>[0]) =>
-  startedWithin(NOTIFY_AGENT_BUDGET_MS, (bounds) =>
-    proxyActivities<AgentActivities>({
-      summary: 'Agent lifecycle: eKYC completed',
-      startToCloseTimeout: '30s',
-      retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
-      ...bounds,
-    }).notifyAgentOfEkyc(input),
-  );
+const { notifyAgentOfEkyc } = proxyActivitiesStartedWithin<AgentActivities>({
+  summary: 'Agent lifecycle: eKYC completed',
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '24h',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
+});
 
 const SIGNAL_NAME: Record<Request['kind'], string> = { otp: 'otp', resend: 'resendOtp', biometric: 'biometric' };
 // Ignored signals are kept for status() only; a cap keeps the workflow's state small whatever a client sends.

@@ -6,14 +6,13 @@ import {
   ActivityFailure,
   log,
   patched,
-  proxyActivities,
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { AgentState } from '../common/agent.js';
 import type { Stage } from '../common/domain.js';
 import type { AgentEventData, EventData, WebhookActivities, WebhookEventType } from '../events/model.js';
-import { startedWithin } from './task-start.js';
+import { proxyActivitiesStartedWithin } from './task-start.js';
 
 const EKYC_EVENT: Partial<Record<Stage, WebhookEventType>> = {
   COMPLETED: 'ekyc.completed',
@@ -30,17 +29,13 @@ export const WEBHOOK_EVENTS_PATCH = 'webhook-events';
  * (the server itself being away), then logged and dropped rather than holding a session open. A task no worker
  * started is scheduled again within that hour (workflows/task-start.ts).
  */
-export const EVENT_HANDOVER_OPTIONS: ActivityOptions = {
+export const EVENT_HANDOVER_OPTIONS = {
   summary: 'Partner event',
   startToCloseTimeout: '30s',
   scheduleToCloseTimeout: '1h',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
-};
-const HANDOVER_BUDGET_MS = 3_600_000;
-const emitWebhookEvent = (event: Parameters<WebhookActivities['emitWebhookEvent']>[0]) =>
-  startedWithin(HANDOVER_BUDGET_MS, (bounds) =>
-    proxyActivities<WebhookActivities>({ ...EVENT_HANDOVER_OPTIONS, ...bounds }).emitWebhookEvent(event),
-  );
+} satisfies ActivityOptions;
+const { emitWebhookEvent } = proxyActivitiesStartedWithin<WebhookActivities>(EVENT_HANDOVER_OPTIONS);
 
 export class WorkflowEvents {
   private tail: Promise<void> = Promise.resolve();

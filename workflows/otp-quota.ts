@@ -6,7 +6,6 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  proxyActivities,
   setHandler,
   setWorkflowOptions,
   workflowInfo,
@@ -19,9 +18,8 @@ import {
   type OtpQuotaState,
   type ReserveOtpSendArg,
 } from '../common/otp-quota.js';
-import { durationToMs } from '../common/checks.js';
 import { otpQuotaQuery, reserveOtpSendUpdate } from './messages.js';
-import { startedWithin } from './task-start.js';
+import { proxyActivitiesStartedWithin } from './task-start.js';
 import { versioningOptions } from './versioning.js';
 
 // Each reservation adds three events (update accepted, completed, and a task): 300 stay far below any limit.
@@ -84,15 +82,10 @@ export async function fingpayOtpQuota(state: OtpQuotaState): Promise<void> {
  * worker started is scheduled again within the same bound (workflows/task-start.ts; the request id makes it safe).
  */
 export function otpQuotaCalls(stepTimeout: string): OtpQuotaActivities {
-  const options = {
+  return proxyActivitiesStartedWithin<OtpQuotaActivities>({
     summary: 'OTP quota: reserve a send',
+    scheduleToCloseTimeout: stepTimeout,
     startToCloseTimeout: '30s',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s' },
-  };
-  return {
-    reserveOtpSend: (input) =>
-      startedWithin(durationToMs(stepTimeout), (bounds) =>
-        proxyActivities<OtpQuotaActivities>({ ...options, ...bounds }).reserveOtpSend(input),
-      ),
-  };
+  });
 }

@@ -4,8 +4,9 @@
 // although it never ran. The server does not retry a schedule-to-start timeout, so the workflow schedules the same
 // activity again, with the same input (so any idempotency key, e.g. Eko's client_ref_id, is the one a retry would
 // carry), for what is left of the original budget: the deadline the caller set does not move.
-import { ActivityFailure, TimeoutFailure, patched } from '@temporalio/workflow';
-import { TimeoutType } from '@temporalio/common';
+import { ActivityFailure, TimeoutFailure, patched, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { TimeoutType, type Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time.js';
 
 /** patched() id of scheduling an activity again when no worker started its task (runs before it never did). */
 export const LOST_TASK_PATCH = 'activity-task-start-timeout';
@@ -28,7 +29,7 @@ export function neverStarted(err: unknown): boolean {
   );
 }
 
-export interface TaskBounds {
+interface TaskBounds {
   scheduleToCloseTimeout: number;
   scheduleToStartTimeout: number;
 }
@@ -38,7 +39,7 @@ export interface TaskBounds {
  * started, schedules it again with the rest of the budget. Any other outcome (and the last unstarted one) is the
  * caller's, as before.
  */
-export async function startedWithin<T>(budgetMs: number, schedule: (bounds: TaskBounds) => Promise<T>): Promise<T> {
+async function startedWithin<T>(budgetMs: number, schedule: (bounds: TaskBounds) => Promise<T>): Promise<T> {
   const deadline = Date.now() + budgetMs;
   const taskStartMs = taskStartTimeoutMs(budgetMs);
   let leftMs = budgetMs;
@@ -51,4 +52,25 @@ export async function startedWithin<T>(budgetMs: number, schedule: (bounds: Task
       if (leftMs < RESCHEDULE_MIN_MS || !patched(LOST_TASK_PATCH)) throw err;
     }
   }
+}
+
+type ActivityFn = (...args: unknown[]) => Promise<unknown>;
+
+/**
+ * proxyActivities whose every call is startedWithin() its scheduleToCloseTimeout: that is the budget all schedulings
+ * of one call share; the other options are the same for each.
+ */
+export function proxyActivitiesStartedWithin<A extends object>(
+  options: ActivityOptions & { scheduleToCloseTimeout: Duration },
+): A {
+  const budgetMs = msToNumber(options.scheduleToCloseTimeout);
+  return new Proxy({} as A, {
+    get:
+      (_, name) =>
+      (...args: unknown[]) =>
+        startedWithin(budgetMs, (bounds) => {
+          const activities = proxyActivities({ ...options, ...bounds }) as Record<string | symbol, ActivityFn>;
+          return activities[name](...args);
+        }),
+  });
 }

@@ -9,7 +9,6 @@ import {
   condition,
   continueAsNew,
   metricMeter,
-  proxyActivities,
   setCurrentDetails,
   setWorkflowOptions,
   setHandler,
@@ -35,7 +34,7 @@ import {
 import { PATTERNS, durationToMs } from '../common/checks.js';
 import { EKO_USER_CODE_SA, VALIDATOR_REJECTION } from './messages.js';
 import { versioningOptions } from './versioning.js';
-import { startedWithin } from './task-start.js';
+import { proxyActivitiesStartedWithin } from './task-start.js';
 
 /** Continue as new past this many events in history, carrying the queue, the failed events and the counters. */
 export const WEBHOOK_EVENTS_PER_RUN = 2_000;
@@ -160,24 +159,22 @@ class WebhookQueue {
   }
 
   private async deliver(event: WebhookEvent): Promise<void> {
-    const options = {
+    const { deliverWebhook } = proxyActivitiesStartedWithin<WebhookActivities>({
       summary: `Webhook ${event.type} #${event.data.sequence}`,
       // The receiver's time plus a margin: an attempt lost with a crashed worker is retried after this.
       startToCloseTimeout: this.policy.attemptTimeoutMs + 5_000,
+      // Every attempt of one event, backoff included: then it is failed and waits for a redelivery. A task no worker
+      // started is scheduled again within it (workflows/task-start.ts): a lost one would hold the agent's queue.
+      scheduleToCloseTimeout: this.policy.retryFor,
       retry: {
         initialInterval: '1s',
         backoffCoefficient: 2,
         maximumInterval: this.policy.maxInterval,
         nonRetryableErrorTypes: [WEBHOOK_FAILURE.gone, WEBHOOK_FAILURE.notConfigured],
       },
-    };
+    });
     try {
-      // Every attempt of one event, backoff included, within retryFor: then it is failed and waits for a
-      // redelivery. A task no worker started is scheduled again within it (workflows/task-start.ts): a lost one
-      // would otherwise hold the agent's queue for all of retryFor.
-      await startedWithin(durationToMs(this.policy.retryFor), (bounds) =>
-        proxyActivities<WebhookActivities>({ ...options, ...bounds }).deliverWebhook(event),
-      );
+      await deliverWebhook(event);
       this.delivered += 1;
       deliveredEvents().add(1, { type: event.type });
     } catch (err) {
