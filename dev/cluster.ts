@@ -359,15 +359,13 @@ export function clusterPortsFromEnv(
 }
 
 /**
- * A free loopback port below 32768 (freePort()): Temporal stores its services' ports in cluster_membership as a
- * PostgreSQL smallint, so a port from the OS's ephemeral range (32768 and up) stops the service at start.
+ * Every port a free one (tests, benchmarks), from freePort(), so below 32768: Temporal stores its services' ports in
+ * cluster_membership as a PostgreSQL smallint, and a port from the OS's ephemeral range (32768 and up) stops the
+ * service at start.
  */
-export const freeLowPort = (taken: Set<number>): Promise<number> => freePort('127.0.0.1', taken);
-
-/** Every port a free one below 32768 (tests, benchmarks). */
 export async function freeClusterPorts(workers: number): Promise<ClusterPorts> {
   const taken = new Set<number>();
-  const low = () => freeLowPort(taken);
+  const low = () => freePort('127.0.0.1', taken);
   const ports: ClusterPorts = {
     postgres: await low(),
     frontend: await low(),

@@ -6,22 +6,26 @@ export const LOW_PORTS = { min: 20_000, max: 32_000 } as const;
 const handedOut = new Set<number>();
 
 /**
- * A free TCP port on loopback that this process has not handed out before. Not one the OS picks (listen on 0): such a
- * port comes from the ephemeral range, where any process's next outgoing connection may take it between now and the
- * bind (it happened in CI, to `ekyc cluster` starting up); below that range only a listener can take it.
+ * A free TCP port on loopback that this process has not handed out before (nor is in `taken`); with `count`, the
+ * first of that many free ports in a row. Not one the OS picks (listen on 0): such a port comes from the ephemeral
+ * range, where any process's next outgoing connection may take it between now and the bind (it happened in CI, to
+ * `ekyc cluster` starting up); below that range only a listener can take it.
  */
-export async function freePort(host = '127.0.0.1', taken: Set<number> = handedOut): Promise<number> {
+export async function freePort(host = '127.0.0.1', taken: Set<number> = handedOut, count = 1): Promise<number> {
   for (;;) {
-    const port = LOW_PORTS.min + Math.floor(Math.random() * (LOW_PORTS.max - LOW_PORTS.min));
-    if (taken.has(port) || handedOut.has(port)) continue;
+    const first = LOW_PORTS.min + Math.floor(Math.random() * (LOW_PORTS.max - LOW_PORTS.min - count));
+    const run = Array.from({ length: count }, (_, i) => first + i);
+    if (run.some((p) => taken.has(p) || handedOut.has(p))) continue;
     try {
-      await assertPortFree('port', host, port);
+      for (const p of run) await assertPortFree('port', host, p);
     } catch {
       continue; // held by another process: try another
     }
-    taken.add(port);
-    handedOut.add(port);
-    return port;
+    for (const p of run) {
+      taken.add(p);
+      handedOut.add(p);
+    }
+    return first;
   }
 }
 

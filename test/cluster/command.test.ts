@@ -7,8 +7,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { clusterPortsFromEnv, findTemporalBinaries, freeLowPort } from '../../dev/cluster.js';
-import { assertPortFree } from '../../dev/ports.js';
+import { clusterPortsFromEnv, findTemporalBinaries } from '../../dev/cluster.js';
+import { assertPortFree, freePort } from '../../dev/ports.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const dirs: string[] = [];
@@ -31,21 +31,6 @@ async function freeTemporalBase(): Promise<number> {
   }
 }
 
-/** The first of two free ports in a row: the cluster's two workers serve metrics on EKYC_METRICS_PORT and +1. */
-async function metricsPorts(taken: Set<number>): Promise<string> {
-  for (;;) {
-    const first = await freeLowPort(taken);
-    if (taken.has(first + 1)) continue;
-    try {
-      await assertPortFree('x', '127.0.0.1', first + 1);
-      taken.add(first + 1);
-      return String(first);
-    } catch {
-      // the next one is held: another pair
-    }
-  }
-}
-
 async function clusterEnv(): Promise<NodeJS.ProcessEnv> {
   const dir = mkdtempSync(join(tmpdir(), 'ekyc-cluster-cmd-'));
   dirs.push(dir);
@@ -54,7 +39,7 @@ async function clusterEnv(): Promise<NodeJS.ProcessEnv> {
   // Below the ephemeral range, clear of Temporal's: a port the OS once handed out as free was taken by another
   // test's connection before the cluster bound it.
   const taken = new Set(variables.keys());
-  const port = async () => String(await freeLowPort(taken));
+  const port = async (count = 1) => String(await freePort('127.0.0.1', taken, count));
   return {
     ...process.env,
     EKYC_CLUSTER_DIR: join(dir, 'cluster'),
@@ -63,7 +48,8 @@ async function clusterEnv(): Promise<NodeJS.ProcessEnv> {
     EKYC_CLUSTER_PG_PORT: await port(),
     EKYC_API_PORT: await port(),
     EKYC_CODEC_PORT: await port(),
-    EKYC_METRICS_PORT: await metricsPorts(taken),
+    // The cluster's two workers serve metrics on EKYC_METRICS_PORT and the port after it.
+    EKYC_METRICS_PORT: await port(2),
     EKO_SIM_PORT: '0',
     EKYC_LOG_LEVEL: 'warn',
   };
