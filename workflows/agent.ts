@@ -42,6 +42,7 @@ import { noteUnencrypted, UNENCRYPTED_RULE } from './unencrypted.js';
 import { clientRefIdFor, dailyKycCall } from './eko-calls.js';
 import { versioningOptions } from './versioning.js';
 import { WorkflowEvents } from './events.js';
+import { shield } from './shield.js';
 import {
   AGENT_STATE_SA,
   DAILY_AUTH_DATE_SA,
@@ -145,8 +146,10 @@ class AgentLifecycle {
   private midnights = 0;
   private published: { state: AgentState | null; date: string | null } = { state: null, date: null };
   private readonly dailyKyc: ReturnType<typeof dailyKycCall>;
+  /** The run's non-cancellable scope (workflows/shield.ts): the Daily KYC call and the partner events' hand-over. */
+  private readonly shielded = shield();
   /** Partner webhooks (workflows/events.ts): Daily KYC outcomes, handed over without holding the loop. */
-  private readonly events = new WorkflowEvents();
+  private readonly events = new WorkflowEvents(this.shielded);
 
   constructor(input: AgentInput) {
     this.userCode = input.userCode;
@@ -157,7 +160,7 @@ class AgentLifecycle {
     this.lastError = input.lastError ?? null;
     const today = istDate(Date.now());
     this.day = input.today && input.today.date === today ? input.today : this.freshDay(today);
-    this.dailyKyc = dailyKycCall(this.policy.ekoStepTimeout);
+    this.dailyKyc = dailyKycCall(this.policy.ekoStepTimeout, this.shielded);
     this.installHandlers();
   }
 

@@ -1,6 +1,6 @@
 // How the workflow calls Eko: activity options (retry bounds), step summaries, client_ref_id, and the one
 // place that turns an activity failure into a verdict (permanent with Eko's code, or Eko unavailable).
-import { ActivityFailure, ApplicationFailure, CancellationScope } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 import {
   PERMANENT_EKO_ERRORS,
@@ -14,6 +14,7 @@ import {
 import type { LastError } from '../common/domain.js';
 import { neverStarted, proxyActivitiesStartedWithin } from './task-start.js';
 import { OUTCOME_CODE } from './messages.js';
+import type { Shield } from './shield.js';
 
 /**
  * Retry bounds, and why:
@@ -98,49 +99,51 @@ const stepOptions = (step: EkoStep, stepTimeout: string): ActivityOptions & { sc
 /**
  * Runs one Eko call to its verdict: the one place an activity failure becomes permanent-with-code or unavailable.
  * A task no worker started is scheduled again for what is left of the step (proxyActivitiesStartedWithin).
+ * An Eko call, once started, is allowed to settle even if the workflow is cancelled (`shielded`): abandoning it
+ * could leave Eko's state unknown while a restarted session already makes the next call.
  */
-async function verdict<T>(stepTimeout: string, call: () => Promise<T>): Promise<EkoVerdict<T>> {
-  try {
-    // An Eko call, once started, is allowed to settle even if the workflow is cancelled: abandoning it could
-    // leave Eko's state unknown while a restarted session already makes the next call.
-    return { ok: true, value: await CancellationScope.nonCancellable(call) };
-  } catch (err) {
-    if (!(err instanceof ActivityFailure)) throw err;
-    const failure = ekoFailureIn(err.cause);
-    if (failure && (PERMANENT_EKO_ERRORS as readonly string[]).includes(failure.type ?? '')) {
-      const type = failure.type as EkoErrorType;
-      return { ok: false, permanent: true, type, error: { code: type, message: clip(failure.message) } };
-    }
-    const last = failure?.type
-      ? ` (last failure: ${failure.type})`
-      : neverStarted(err)
-        ? ' (no worker started it)'
-        : '';
-    return {
-      ok: false,
-      permanent: false,
-      error: {
-        code: OUTCOME_CODE.ekoUnavailable,
-        message: `Eko did not answer successfully within ${stepTimeout}${last}; please try again later`,
-      },
-    };
+function verdict<T>(stepTimeout: string, shielded: Shield, call: () => Promise<T>): Promise<EkoVerdict<T>> {
+  return shielded(call).then(
+    (value): EkoVerdict<T> => ({ ok: true, value }),
+    (err: unknown) => failedVerdict(stepTimeout, err),
+  );
+}
+
+function failedVerdict(stepTimeout: string, err: unknown): EkoVerdict<never> {
+  if (!(err instanceof ActivityFailure)) throw err;
+  const failure = ekoFailureIn(err.cause);
+  if (failure && (PERMANENT_EKO_ERRORS as readonly string[]).includes(failure.type ?? '')) {
+    const type = failure.type as EkoErrorType;
+    return { ok: false, permanent: true, type, error: { code: type, message: clip(failure.message) } };
   }
+  const last = failure?.type ? ` (last failure: ${failure.type})` : neverStarted(err) ? ' (no worker started it)' : '';
+  return {
+    ok: false,
+    permanent: false,
+    error: {
+      code: OUTCOME_CODE.ekoUnavailable,
+      message: `Eko did not answer successfully within ${stepTimeout}${last}; please try again later`,
+    },
+  };
 }
 
 /** The three Eko steps, each returning a verdict instead of throwing. */
-export function ekoCalls(stepTimeout: string): EkoCalls {
+export function ekoCalls(stepTimeout: string, shielded: Shield): EkoCalls {
   const { sendOtp } = proxyActivitiesStartedWithin<EkycActivities>(stepOptions('sendOtp', stepTimeout));
   const { verifyOtp } = proxyActivitiesStartedWithin<EkycActivities>(stepOptions('verifyOtp', stepTimeout));
   const { submitBiometric } = proxyActivitiesStartedWithin<EkycActivities>(stepOptions('biometric', stepTimeout));
   return {
-    sendOtp: (input) => verdict(stepTimeout, () => sendOtp(input)),
-    verifyOtp: (input) => verdict(stepTimeout, () => verifyOtp(input)),
-    submitBiometric: (input) => verdict(stepTimeout, () => submitBiometric(input)),
+    sendOtp: (input) => verdict(stepTimeout, shielded, () => sendOtp(input)),
+    verifyOtp: (input) => verdict(stepTimeout, shielded, () => verifyOtp(input)),
+    submitBiometric: (input) => verdict(stepTimeout, shielded, () => submitBiometric(input)),
   };
 }
 
 /** The day's Daily KYC (the fingpayAgent lifecycle), with the same retry bounds and verdicts as the eKYC steps. */
-export function dailyKycCall(stepTimeout: string): (input: DailyKycInput) => Promise<EkoVerdict<DailyKycOutput>> {
+export function dailyKycCall(
+  stepTimeout: string,
+  shielded: Shield,
+): (input: DailyKycInput) => Promise<EkoVerdict<DailyKycOutput>> {
   const { submitDailyKyc } = proxyActivitiesStartedWithin<DailyKycActivities>(stepOptions('dailyKyc', stepTimeout));
-  return (input) => verdict(stepTimeout, () => submitDailyKyc(input));
+  return (input) => verdict(stepTimeout, shielded, () => submitDailyKyc(input));
 }

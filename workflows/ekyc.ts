@@ -66,6 +66,7 @@ import {
 import { versioningOptions } from './versioning.js';
 import { WorkflowEvents } from './events.js';
 import { proxyActivitiesStartedWithin } from './task-start.js';
+import { shield } from './shield.js';
 
 type Request = { updateId?: number } & (
   { kind: 'otp'; otp: string } | { kind: 'resend' } | { kind: 'biometric'; pidData: string }
@@ -174,8 +175,13 @@ class EkycSession {
   private readonly quota: OtpQuotaActivities;
   /** Keys of the sealed PidData this session has received (each is in history) and not yet had destroyed. */
   private readonly sealedPids = new Set<string>();
+  /**
+   * The run's non-cancellable scope (workflows/shield.ts): the Eko calls, the partner events' hand-over, and the
+   * update handlers' wait (even a workflow cancelled through Temporal answers every accepted update).
+   */
+  private readonly shielded = shield();
   /** Partner webhooks (workflows/events.ts): the session's end, handed over without waiting for the receiver. */
-  private readonly events = new WorkflowEvents();
+  private readonly events = new WorkflowEvents(this.shielded);
 
   constructor(
     private readonly input: EkycInput,
@@ -185,7 +191,7 @@ class EkycSession {
     this.resendsLeft = policy.maxResends;
     this.biometricAttemptsLeft = policy.maxBiometricAttempts;
     this.deadline = this.startedAt + durationToMs(policy.sessionTimeout);
-    this.eko = ekoCalls(policy.ekoStepTimeout);
+    this.eko = ekoCalls(policy.ekoStepTimeout, this.shielded);
     this.quota = otpQuotaCalls(policy.ekoStepTimeout);
     this.installHandlers();
   }
@@ -617,7 +623,7 @@ class EkycSession {
     setHandler(cancelSignal, (arg) => this.onCancel(arg));
     // Any argument is ignored: it only waits, and answers from the session's own state.
     setHandler(firstStepUpdate, async () => {
-      await CancellationScope.nonCancellable(() => condition(() => this.firstSendSettled || isFinalStage(this.stage)));
+      await this.shielded(() => condition(() => this.firstSendSettled || isFinalStage(this.stage)));
       return this.firstStepOutcome();
     });
 
@@ -693,7 +699,7 @@ class EkycSession {
     const updateId = this.nextUpdateId++;
     this.queue.push({ ...request, updateId });
     // Not cancellable: even a workflow cancelled through Temporal answers every accepted update (see drain()).
-    await CancellationScope.nonCancellable(() => condition(() => this.outcomes.has(updateId)));
+    await this.shielded(() => condition(() => this.outcomes.has(updateId)));
     const outcome = this.outcomes.get(updateId)!;
     this.outcomes.delete(updateId);
     return outcome;

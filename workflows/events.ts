@@ -1,18 +1,12 @@
 // Where the workflows say "this happened" to the partner backend: emit() hands an event to the emit activity
 // (events/delivery.ts) without waiting, in order, and flush() is awaited before a run ends. Delivery, retries and
 // a slow or dead receiver are the per-agent fingpayWebhooks workflow's business, never the session's.
-import {
-  CancellationScope,
-  ActivityFailure,
-  log,
-  patched,
-  workflowInfo,
-  type ActivityOptions,
-} from '@temporalio/workflow';
+import { ActivityFailure, log, patched, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { AgentState } from '../common/agent.js';
 import type { Stage } from '../common/domain.js';
 import type { AgentEventData, EventData, WebhookActivities, WebhookEventType } from '../events/model.js';
 import { proxyActivitiesStartedWithin } from './task-start.js';
+import type { Shield } from './shield.js';
 
 const EKYC_EVENT: Partial<Record<Stage, WebhookEventType>> = {
   COMPLETED: 'ekyc.completed',
@@ -41,6 +35,8 @@ export class WorkflowEvents {
   private tail: Promise<void> = Promise.resolve();
   private count = 0;
 
+  /** `shielded`: the run's non-cancellable scope, so a session cancelled through Temporal still hands its events over. */
+  constructor(private readonly shielded: Shield) {}
   /** Emits an event (a no-op for a run begun before events existed). Never throws, never waits. */
   emit(type: WebhookEventType, data: EventData): void {
     if (!patched(WEBHOOK_EVENTS_PATCH)) return;
@@ -48,10 +44,9 @@ export class WorkflowEvents {
     // Unique and the same on replay: the run id and this run's count (Standard Webhooks' `msg_` prefix).
     const id = `msg_${workflowInfo().runId.replace(/-/g, '')}_${this.count}`;
     const event = { id, type, timestamp: new Date().toISOString(), data };
-    // Chained, so the agent's events reach its queue in the order they happened; not cancellable, so a session
-    // cancelled through Temporal still reports it.
+    // Chained, so the agent's events reach its queue in the order they happened.
     this.tail = this.tail.then(() =>
-      CancellationScope.nonCancellable(() => emitWebhookEvent(event)).catch((err) => {
+      this.shielded(() => emitWebhookEvent(event)).catch((err) => {
         if (!(err instanceof ActivityFailure)) throw err;
         log.error('a partner event could not be handed to its delivery queue', { type, userCode: data.userCode });
       }),

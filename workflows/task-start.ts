@@ -39,19 +39,20 @@ interface TaskBounds {
  * started, schedules it again with the rest of the budget. Any other outcome (and the last unstarted one) is the
  * caller's, as before.
  */
-async function startedWithin<T>(budgetMs: number, schedule: (bounds: TaskBounds) => Promise<T>): Promise<T> {
+function startedWithin<T>(budgetMs: number, schedule: (bounds: TaskBounds) => Promise<T>): Promise<T> {
   const deadline = Date.now() + budgetMs;
   const taskStartMs = taskStartTimeoutMs(budgetMs);
-  let leftMs = budgetMs;
-  for (;;) {
-    try {
-      return await schedule({ scheduleToCloseTimeout: leftMs, scheduleToStartTimeout: Math.min(leftMs, taskStartMs) });
-    } catch (err) {
-      if (!neverStarted(err)) throw err;
-      leftMs = deadline - Date.now();
-      if (leftMs < RESCHEDULE_MIN_MS || !patched(LOST_TASK_PATCH)) throw err;
-    }
-  }
+  // A chain rather than an async loop: one promise per scheduling (each costs the SDK's promise hook a stack trace).
+  const attempt = (leftMs: number): Promise<T> =>
+    schedule({ scheduleToCloseTimeout: leftMs, scheduleToStartTimeout: Math.min(leftMs, taskStartMs) }).catch(
+      (err: unknown) => {
+        if (!neverStarted(err)) throw err;
+        const rest = deadline - Date.now();
+        if (rest < RESCHEDULE_MIN_MS || !patched(LOST_TASK_PATCH)) throw err;
+        return attempt(rest);
+      },
+    );
+  return attempt(budgetMs);
 }
 
 type ActivityFn = (...args: unknown[]) => Promise<unknown>;

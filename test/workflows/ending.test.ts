@@ -96,6 +96,24 @@ describe('ending a session', () => {
     expect((await handle.query(statusQuery)).stage).toBe('CANCELLED');
     await recordHistory(handle, 'temporal-cancel');
   });
+
+  it('cancelling through Temporal during an Eko call lets the call settle and still answers the update waiting on it', async () => {
+    const agent = h.newAgent();
+    const handle = await h.start(agent);
+    await waitForStage(handle, 'AWAITING_OTP');
+    h.sim.injectFault(agent.userCode, 'verifyOtp', { kind: 'latency', ms: 2_000 });
+    const update = handle.executeUpdate(submitOtpUpdate, { args: [{ otp: h.sim.currentOtp(agent.userCode)! }] });
+    await waitForStage(handle, 'VERIFYING_OTP');
+    await handle.cancel();
+    expect(await endFailure(handle.result())).toBeInstanceOf(CancelledFailure);
+    // The update was answered with Eko's verdict, the call was made once and never asked to stop.
+    expect(await update).toMatchObject({ accepted: true });
+    expect(calls(agent.userCode, 'verifyOtp').map((e) => e.code)).toEqual(['0']);
+    const events = (await handle.fetchHistory()).events ?? [];
+    expect(events.filter((e) => e.activityTaskCancelRequestedEventAttributes)).toEqual([]);
+    expect(events.filter((e) => e.activityTaskCompletedEventAttributes).length).toBeGreaterThanOrEqual(3);
+    expect((await handle.query(statusQuery)).stage).toBe('CANCELLED');
+  });
 });
 
 describe('biometric attempts', () => {

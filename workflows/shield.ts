@@ -1,0 +1,14 @@
+// What must settle even when the workflow is cancelled (an Eko call once started, an accepted update's answer, a
+// partner event's hand-over) runs in one non-cancellable scope per run instead of a new one per call: the same
+// shielding as CancellationScope.nonCancellable(fn), without the five promises the SDK makes for each new scope
+// (every promise in workflow context costs its promise hook a stack trace; docs/PERFORMANCE.md). No command
+// depends on it: a scope is not in history.
+import { CancellationScope } from '@temporalio/workflow';
+
+export type Shield = <T>(fn: () => Promise<T>) => Promise<T>;
+
+/** A run's shield; call it from workflow code (it is a child of the scope current at the call, the run's root). */
+export function shield(): Shield {
+  const scope = new CancellationScope({ cancellable: false });
+  return (fn) => scope.run(fn);
+}
