@@ -1,6 +1,7 @@
 // The Eko HTTP client: one attempt per call. Temporal owns retries, so ky's are off; every attempt gets a fresh
 // signature and a freshly encrypted Aadhaar, and every answer (any status) goes through the classification table.
 import ky from 'ky';
+import { ekoFetch } from './transport.js';
 import type { EkoConfig } from '../../config/index.js';
 import type {
   BiometricInput,
@@ -129,6 +130,7 @@ export class EkoClient {
         retry: 0,
         throwHttpErrors: false,
         signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
+        fetch: ekoFetch as typeof fetch,
       });
       const text = await response.text();
       let body: unknown;
