@@ -18,6 +18,12 @@ export async function bundleWorkflows(logger?: Logger, options: { tracing?: bool
   const { code } = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     failureConverterPath: FAILURE_CONVERTER_PATH,
+    // Our workflow modules are evaluated once per workflow thread and shared (deep-frozen) by every workflow it runs,
+    // instead of once per workflow created or replayed: a fifth of the CPU of replaying a session
+    // (docs/PERFORMANCE.md). Safe because no module under workflows/ or common/ keeps state at module scope: every
+    // run's state lives in its own objects (EkycSession, AgentLifecycle...), and module scope only defines constants,
+    // functions and activity proxies. Keep it so (test/worker/bundle.test.ts).
+    preloadModules: [WORKFLOWS_PATH],
     ...(options.tracing ? { workflowInterceptorModules: [WORKFLOW_TRACING_MODULE] } : {}),
     logger: logger ?? new DefaultLogger('WARN'),
   });

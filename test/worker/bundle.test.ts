@@ -1,8 +1,10 @@
 // The pre-bundled workflow code (what `npm run build` writes to dist/workflow-bundle.js) runs sessions, and
 // carries the project's failure converter into the sandbox so failure messages are encrypted too.
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
@@ -22,6 +24,7 @@ let connection: NativeConnection;
 let worker: Worker;
 let running: Promise<void>;
 let buildOutput = '';
+let bundleCode = '';
 const taskQueue = `ekyc-bundle-${process.pid}-${Date.now()}`;
 
 beforeAll(async () => {
@@ -34,7 +37,8 @@ beforeAll(async () => {
     return write(chunk, ...rest);
   }) as typeof process.stderr.write;
   try {
-    await writeFile(codePath, await bundleWorkflows());
+    bundleCode = await bundleWorkflows();
+    await writeFile(codePath, bundleCode);
   } finally {
     process.stderr.write = write;
   }
@@ -64,6 +68,33 @@ afterAll(async () => {
 describe('pre-bundled workflow code', () => {
   it('is built quietly: no webpack module listing or INFO lines (npm ci runs the build)', () => {
     expect(buildOutput).not.toMatch(/modules by path|\[INFO\]|webpack .* compiled/);
+  });
+
+  it('preloads the workflow modules, so each thread evaluates them once for all its workflows', () => {
+    const preload = /exports\.preloadModules = function preloadModules\(\) \{([^}]*)\}/.exec(bundleCode)?.[1] ?? '';
+    expect(preload).toMatch(/__webpack_require__\([^)]*"\.\/(dist\/)?workflows\/index\.[jt]s"\)/);
+  });
+
+  it('keeps no state at module scope in any of our modules it bundles (they are shared by every workflow)', () => {
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const ours = [
+      ...new Set([...bundleCode.matchAll(/"\.\/((?:workflows|common|events|codec)\/[\w./-]+\.ts)"/g)].map((m) => m[1])),
+    ];
+    expect(ours).toEqual(expect.arrayContaining(['workflows/index.ts', 'workflows/ekyc.ts', 'common/checks.ts']));
+    const stateful: string[] = [];
+    for (const file of ours) {
+      readFileSync(join(root, file), 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          // Module scope: a mutable binding, or a collection made to be filled.
+          if (
+            /^(export )?(let|var) |^(export )?const \w+(: [^=]+)? = new (Map|Set|WeakMap|WeakSet|Array)\b/.test(line)
+          ) {
+            stateful.push(`${file}:${i + 1}: ${line}`);
+          }
+        });
+    }
+    expect(stateful).toEqual([]);
   });
 
   it('runs a session from the bundle file', async () => {
