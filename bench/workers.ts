@@ -15,11 +15,12 @@ import type { SimAgentInit } from '../sim/eko-agents.js';
 import type { SimContract } from '../sim/eko-shapes.js';
 
 export type WorkerKind = 'ekyc' | 'baseline';
-export type ToWorker = { type: 'memory' } | { type: 'stop' };
+export type ToWorker = { type: 'memory' } | { type: 'threadHeaps' } | { type: 'stop' };
 export type FromWorker =
   | { type: 'ready'; pid: number; maxCachedWorkflows: number }
   | { type: 'otpSent'; userCode: string }
-  | { type: 'memory'; rss: number; heapUsed: number; external: number };
+  | { type: 'memory'; rss: number; heapUsed: number; external: number }
+  | { type: 'threadHeaps'; usedHeap: number; threads: number };
 
 /** An agent the simulator knows, with the instant (ISO) its eKYC completed. */
 export type SimAgentWithEkyc = SimAgentInit & { ekycCompletedAt: string };
@@ -63,6 +64,8 @@ export async function buildBundle(kind: WorkerKind): Promise<string> {
           await bundleWorkflowCode({
             workflowsPath: BASELINE_WORKFLOWS,
             failureConverterPath: FAILURE_CONVERTER_PATH,
+            // Its modules shared by every workflow of a thread, as the product's are (worker/bundle.ts).
+            preloadModules: [BASELINE_WORKFLOWS],
             logger,
           })
         ).code;
@@ -108,6 +111,11 @@ export interface BenchWorker {
   rss(): number;
   /** process.memoryUsage() in the worker after a full GC (needs --expose-gc), plus /proc's RSS. */
   memory(): Promise<{ rss: number; heapUsed: number; external: number }>;
+  /**
+   * The workflow threads' heap in use after each has collected (a heap snapshot forces it). Read after memory():
+   * the snapshots themselves raise the process's RSS for a while.
+   */
+  threadHeaps(): Promise<{ usedHeap: number; threads: number }>;
   /** Peak RSS seen by the sampler since the last reset. */
   peakRss(): number;
   resetPeak(): void;
@@ -174,11 +182,13 @@ export async function spawnWorker(spec: WorkerSpec): Promise<BenchWorker> {
   );
   const otpListeners: ((userCode: string) => void)[] = [];
   let memoryWaiter: ((m: { rss: number; heapUsed: number; external: number }) => void) | undefined;
+  let heapsWaiter: ((m: { usedHeap: number; threads: number }) => void) | undefined;
   const ready = new Promise<{ maxCachedWorkflows: number }>((resolve, reject) => {
     child.on('message', (message: FromWorker) => {
       if (message.type === 'ready') resolve({ maxCachedWorkflows: message.maxCachedWorkflows });
       else if (message.type === 'otpSent') for (const l of otpListeners) l(message.userCode);
       else if (message.type === 'memory') memoryWaiter?.(message);
+      else if (message.type === 'threadHeaps') heapsWaiter?.(message);
     });
     void exited.then(({ code, signal }) =>
       reject(new Error(`${spec.kind} worker exited (${code ?? signal}) before it was ready: ${err.slice(-2000)}`)),
@@ -207,6 +217,11 @@ export async function spawnWorker(spec: WorkerSpec): Promise<BenchWorker> {
       child.send({ type: 'memory' } satisfies ToWorker);
       const m = await answer;
       return { ...m, rss: readRss(pid) || m.rss };
+    },
+    async threadHeaps() {
+      const answer = new Promise<{ usedHeap: number; threads: number }>((r) => (heapsWaiter = r));
+      child.send({ type: 'threadHeaps' } satisfies ToWorker);
+      return answer;
     },
     peakRss: () => Math.max(peak, readRss(pid)),
     resetPeak: () => (peak = 0),
