@@ -256,6 +256,8 @@ interface MemoryPoint {
   idle: number;
   rssMiB: number;
   heapUsedMiB: number;
+  /** The workflow threads' heap in use after each has collected (bench/worker-process.ts threadHeaps). */
+  threadsHeapMiB: number;
 }
 
 /** Waits until every lifecycle of a kind is AUTHENTICATED and idle, then reads the worker's memory after a GC. */
@@ -263,8 +265,12 @@ async function idleMemory(rig: Rig, kind: Kind, idle: number): Promise<MemoryPoi
   await waitForCount(rig.ekyc.client, inState(kind, 'AUTHENTICATED'), idle, { died: () => rig.died });
   await sleep(2000); // let in-flight completions and logs settle
   const m = await rig.workers[kind].memory();
-  log(`  ${LABEL[kind]}: ${idle} idle, RSS ${mib(m.rss)} MiB, heap used ${mib(m.heapUsed)} MiB`);
-  return { idle, rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed) };
+  const threads = await rig.workers[kind].threadHeaps();
+  log(
+    `  ${LABEL[kind]}: ${idle} idle, RSS ${mib(m.rss)} MiB, heap used ${mib(m.heapUsed)} MiB, ` +
+      `workflow threads' heap used ${mib(threads.usedHeap)} MiB (${threads.threads} threads)`,
+  );
+  return { idle, rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), threadsHeapMiB: mib(threads.usedHeap) };
 }
 
 interface KindResult {
@@ -281,8 +287,10 @@ interface KindResult {
   idleMemory: MemoryPoint[];
   /** Daily KYCs of the untimed idle steps that failed (their agents are not counted as idle). */
   untimedFailed: number;
-  /** Least-squares slope over the points above the cache (null with fewer than two). */
+  /** Least-squares slope of RSS over the points above the cache (null with fewer than two). */
   mibPer1000IdleBeyondCache: number | null;
+  /** The same for the live heap of every thread (main and workflow threads, each after a full GC). */
+  liveHeapMiBPer1000IdleBeyondCache: number | null;
   history: HistoryCostSummary;
 }
 
@@ -290,7 +298,12 @@ function combine(
   rounds: RushResult[],
 ): Omit<
   KindResult,
-  'authenticatedByVisibility' | 'idleMemory' | 'untimedFailed' | 'mibPer1000IdleBeyondCache' | 'history'
+  | 'authenticatedByVisibility'
+  | 'idleMemory'
+  | 'untimedFailed'
+  | 'mibPer1000IdleBeyondCache'
+  | 'liveHeapMiBPer1000IdleBeyondCache'
+  | 'history'
 > {
   const agents = rounds.reduce((n, r) => n + r.agents, 0);
   const succeeded = rounds.reduce((n, r) => n + r.agents - r.failed, 0);
@@ -307,9 +320,13 @@ function combine(
   };
 }
 
-function beyondCache(points: MemoryPoint[], cache: number | 'all'): number | null {
+function beyondCache(
+  points: MemoryPoint[],
+  cache: number | 'all',
+  measure: (p: MemoryPoint) => number = (p) => p.rssMiB,
+): number | null {
   const above = cache === 'all' ? points : points.filter((p) => p.idle > cache);
-  return above.length >= 2 ? round(slope(above.map((p) => ({ x: p.idle, y: p.rssMiB }))) * 1000, 2) : null;
+  return above.length >= 2 ? round(slope(above.map((p) => ({ x: p.idle, y: measure(p) }))) * 1000, 2) : null;
 }
 
 export interface RushReport {
@@ -437,6 +454,11 @@ async function main() {
         idleMemory: memory[kind],
         untimedFailed: untimedFailed[kind].length,
         mibPer1000IdleBeyondCache: beyondCache(memory[kind], opts.cache),
+        liveHeapMiBPer1000IdleBeyondCache: beyondCache(
+          memory[kind],
+          opts.cache,
+          (p) => p.heapUsedMiB + p.threadsHeapMiB,
+        ),
         history: await historyCosts(client, sample),
       };
     }
@@ -509,9 +531,9 @@ function markdown(r: RushReport): string {
     `Same event types in the same order on the Daily KYC day: ${r.sameHistoryShape ? 'yes' : '**no**'} ` +
       `(${shapes.fromCount} of ${r.kinds.lifecycle.history.sampled} lifecycles: ${shapes.from}).`,
     '',
-    '| idle lifecycles (AUTHENTICATED, waiting for the next IST midnight) | fingpayAgent worker RSS after GC (MiB) | main-thread heap (MiB) |',
-    '| ---: | ---: | ---: |',
-    ...r.kinds.lifecycle.idleMemory.map((p) => `| ${p.idle} | ${p.rssMiB} | ${p.heapUsedMiB} |`),
+    "| idle lifecycles (AUTHENTICATED, waiting for the next IST midnight) | fingpayAgent worker RSS after GC (MiB) | main-thread heap (MiB) | workflow threads' heap (MiB) |",
+    '| ---: | ---: | ---: | ---: |',
+    ...r.kinds.lifecycle.idleMemory.map((p) => `| ${p.idle} | ${p.rssMiB} | ${p.heapUsedMiB} | ${p.threadsHeapMiB} |`),
     '',
     `No-op baseline worker at the same points: ${r.kinds.baseline.idleMemory.map((p) => `${p.idle}: ${p.rssMiB} MiB`).join(', ')}.` +
       (r.kinds.lifecycle.untimedFailed
@@ -523,8 +545,14 @@ function markdown(r: RushReport): string {
     `| ratio to baseline ≥ ${TARGETS.ratio} | ${r.ratioToBaseline} | ${verdict(r.ratioToBaseline >= TARGETS.ratio)} |`,
   );
   const perK = r.kinds.lifecycle.mibPer1000IdleBeyondCache;
+  const liveK = r.kinds.lifecycle.liveHeapMiBPer1000IdleBeyondCache;
+  const cells = (value: number | null) =>
+    value === null
+      ? 'not measured (fewer than two points above the cache) | —'
+      : `${value} MiB | ${verdict(value <= TARGETS.mibPer1000IdleBeyondCache)}`;
   lines.push(
-    `| worker memory ≤ ${TARGETS.mibPer1000IdleBeyondCache} MB per 1,000 idle lifecycles beyond the cache | ${perK === null ? 'not measured (fewer than two points above the cache)' : `${perK} MiB`} | ${perK === null ? '—' : verdict(perK <= TARGETS.mibPer1000IdleBeyondCache)} |`,
+    `| worker memory ≤ ${TARGETS.mibPer1000IdleBeyondCache} MB per 1,000 idle lifecycles beyond the cache: RSS | ${cells(perK)} |`,
+    `| the same: live heap of every thread (main and workflow threads, each after a full GC) | ${cells(liveK)} |`,
     '',
   );
   return lines.join('\n');

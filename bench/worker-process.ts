@@ -1,7 +1,10 @@
 // A benchmark worker in a process of its own, so its RSS is its own. `ekyc` runs the product's worker as
 // `ekyc worker` builds it (createEkycWorker, the Eko activities, the encrypting data converter, pino logging,
 // Prometheus metrics); `baseline` runs the no-op workflows of bench/baseline with the same data converter. The parent
-// (bench/workers.ts) talks to it over the IPC channel: `ready`, `otpSent` (baseline), `memory` (after a GC).
+// (bench/workers.ts) talks to it over the IPC channel: `ready`, `otpSent` (baseline), `memory` (after a GC), and
+// `threadHeaps` (the workflow threads' live heap).
+import { createRequire } from 'node:module';
+import type { Worker as WorkerThread } from 'node:worker_threads';
 import { Worker, NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { createDataConverter } from '../codec/data-converter.js';
@@ -20,6 +23,32 @@ import { createBaselineActivities, createBaselineAgentActivities } from './basel
 import type { FromWorker, ToWorker } from './workers.js';
 
 const env = process.env;
+
+/**
+ * Every workflow thread the SDK starts (it constructs them through `require('node:worker_threads').Worker`), so
+ * `threadHeaps` can read their heaps: this thread's GC and memoryUsage() do not reach them.
+ */
+const workflowThreads: WorkerThread[] = [];
+const threadsModule = createRequire(import.meta.url)('node:worker_threads') as { Worker: typeof WorkerThread };
+threadsModule.Worker = class extends threadsModule.Worker {
+  constructor(...args: ConstructorParameters<typeof WorkerThread>) {
+    super(...args);
+    workflowThreads.push(this);
+  }
+};
+
+/** The workflow threads' live heap: a heap snapshot makes each thread collect first; the snapshot is discarded. */
+async function threadHeaps(): Promise<{ usedHeap: number; threads: number }> {
+  let usedHeap = 0;
+  let threads = 0;
+  for (const thread of workflowThreads) {
+    if (thread.threadId < 0) continue; // exited
+    for await (const _chunk of await thread.getHeapSnapshot());
+    usedHeap += (await thread.getHeapStatistics()).used_heap_size;
+    threads++;
+  }
+  return { usedHeap, threads };
+}
 const kind = env.BENCH_WORKER_KIND;
 const send = (message: FromWorker) => process.send?.(message);
 
@@ -75,6 +104,8 @@ async function main() {
       (globalThis as { gc?: () => void }).gc?.();
       const m = process.memoryUsage();
       send({ type: 'memory', rss: m.rss, heapUsed: m.heapUsed, external: m.external });
+    } else if (message.type === 'threadHeaps') {
+      void threadHeaps().then((heaps) => send({ type: 'threadHeaps', ...heaps }));
     } else if (message.type === 'stop' && worker.getState() === 'RUNNING') {
       worker.shutdown();
     }
