@@ -68,12 +68,20 @@ describe('bench:rush', () => {
     // Memory read after the warm-up, the round and the idle step; two of them above the cache give the slope.
     expect(lifecycle.idleMemory.map((p) => p.idle)).toEqual([WARMUP, WARMUP + AGENTS, WARMUP + 2 * AGENTS]);
     expect(baseline.idleMemory.map((p) => p.idle)).toEqual([WARMUP, WARMUP + AGENTS]);
-    for (const p of lifecycle.idleMemory) expect(p.rssMiB).toBeGreaterThan(0);
+    for (const p of lifecycle.idleMemory) {
+      expect(p.rssMiB).toBeGreaterThan(0);
+      // The workflow thread's heap, read from the worker process's side (not this thread's).
+      expect(p.threadsHeapMiB).toBeGreaterThan(0);
+    }
     expect(Number.isFinite(lifecycle.mibPer1000IdleBeyondCache)).toBe(true);
+    expect(Number.isFinite(lifecycle.liveHeapMiBPer1000IdleBeyondCache)).toBe(true);
 
     // The Markdown follows the JSON line, with the verdicts; both are written to --out.
     expect(stdout).toContain('| ratio to baseline ≥ 0.9 |');
-    expect(stdout).toMatch(/\| worker memory ≤ 25 MB per 1,000 idle lifecycles beyond the cache \| -?[\d.]+ MiB \|/);
+    expect(stdout).toMatch(
+      /\| worker memory ≤ 25 MB per 1,000 idle lifecycles beyond the cache: RSS \| -?[\d.]+ MiB \|/,
+    );
+    expect(stdout).toMatch(/\| the same: live heap of every thread .* \| -?[\d.]+ MiB \|/);
     expect((await readdir(out)).filter((f) => /^bench-rush-.*\.(json|md)$/.test(f))).toHaveLength(2);
   }, 600_000);
 });
