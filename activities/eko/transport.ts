@@ -1,13 +1,17 @@
-// ky's transport for the Eko calls: a `fetch` made of undici's `request` on a keep-alive pool of its own. ky builds,
-// signs nothing and sends the same request as over Node's `fetch`; only the wire work under it is leaner: Node's
-// `fetch` streams every body through WHATWG streams and wraps the socket in its own abort plumbing, ~0.5 ms of CPU
-// per call more than this (docs/PERFORMANCE.md "The Eko HTTP call"). What ky and the client see is `fetch`'s:
-// a Response, an abort rejected as the signal's, any other failure as `TypeError('fetch failed')` with the socket
-// error as its cause (the client finds ECONNRESET/UND_ERR_SOCKET there, as before).
+// ky's transport for the Eko calls: a `fetch` made of undici's `request` on a keep-alive pool of its own. ky builds
+// the same request as over Node's `fetch` and the client reads the same response; only the wire work under it is
+// leaner: Node's `fetch` streams every body through WHATWG streams and wraps the socket in its own abort plumbing,
+// 0.16-0.27 ms of CPU per call more than this (docs/PERFORMANCE.md "After three changes"). What ky and the client see
+// is `fetch`'s: a Response, an abort rejected as the signal's, any other failure as `TypeError('fetch failed')` with
+// the socket error as its cause (the client finds ECONNRESET/UND_ERR_SOCKET there, as before). Unlike `fetch` it
+// follows no redirect: Eko's API answers in place, and a 3xx is classified as the answer it is.
 import { Agent, request } from 'undici';
 
-/** One pool for every Eko call of this process: Eko is one origin, and its connections are kept alive. */
-const pool = new Agent({ keepAliveTimeout: 10_000, connections: 64 });
+/**
+ * One pool for every Eko call of this process: Eko is one origin, and its connections are kept alive. As many
+ * connections as calls in flight, as with Node's `fetch` (the worker's activity slots bound them).
+ */
+const pool = new Agent({ keepAliveTimeout: 10_000 });
 
 // A Response with one of these statuses must not have a body (Fetch standard "null body status").
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
