@@ -4,7 +4,6 @@
 import {
   ActivityFailure,
   ApplicationFailure,
-  CancellationScope,
   allHandlersFinished,
   condition,
   isCancellation,
@@ -212,7 +211,7 @@ class EkycSession {
       // Cancelled through Temporal itself (e.g. the UI's Cancel): the same end as the cancel signal, but the run
       // is reported as Canceled.
       this.finish('CANCELLED', { code: END_CODE.cancelled, message: 'cancelled through Temporal' });
-      await CancellationScope.nonCancellable(async () => {
+      await this.shielded(async () => {
         await this.destroySealed(this.sessionKeys(), 'session_ended');
         await this.drain();
       });
