@@ -13,8 +13,9 @@ import { Agent, request } from 'undici';
  */
 const pool = new Agent({ keepAliveTimeout: 10_000 });
 
-// A Response with one of these statuses must not have a body (Fetch standard "null body status").
-const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
+// A Response with one of these statuses must not have a body (Fetch standard "null body status"; the 1xx ones are
+// refused before, as no final answer).
+const NULL_BODY_STATUS = new Set([204, 205, 304]);
 
 export async function ekoFetch(input: Request): Promise<Response> {
   const body = input.body ? await input.text() : undefined;
