@@ -19,6 +19,7 @@ import { temporalConfig, testCodecConfig } from '../client/harness.js';
 import { ekoConfigFor } from '../sim/eko-fixtures.js';
 import type { TestIssuer } from '../support/jwt.js';
 import { testDataConverter } from '../workflows/harness.js';
+import { stopWorker } from '../support/stop-worker.js';
 
 export interface ReceivedSpan {
   name: string;
@@ -240,9 +241,7 @@ export async function startStack(options: {
       await api.close();
       await ekyc.close();
       await plain.close();
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-      await connection.close();
+      await stopWorker(worker, running, connection);
     },
   };
 }

@@ -20,6 +20,7 @@ import { PinoTemporalLogger } from '../../worker/temporal-logger.js';
 import { createEkycWorker } from '../../worker/worker.js';
 import { ekoConfigFor, pidData, startSim } from '../sim/eko-fixtures.js';
 import { captureLogs, type LogCapture } from '../codec/helpers.js';
+import { stopWorker } from '../support/stop-worker.js';
 
 const run = promisify(execFile);
 export type History = temporal.api.history.v1.IHistory;
@@ -76,9 +77,7 @@ export async function startWorker(
   return {
     worker,
     async stop() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-      await connection.close();
+      await stopWorker(worker, running, connection);
     },
   };
 }

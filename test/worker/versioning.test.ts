@@ -34,6 +34,7 @@ import {
   workflowCode,
 } from '../workflows/harness.js';
 import type { VersionProbeActivities } from './fixtures/workflows-v2.js';
+import { stopWorker } from '../support/stop-worker.js';
 
 const temporalEnums = proto.temporal.api.enums.v1;
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -71,8 +72,7 @@ async function startVersionedWorker(version: WorkerDeploymentVersion, code: stri
   const running = worker.run();
   const handle = {
     async stop() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
+      await stopWorker(worker, running);
     },
   };
   workers.push(handle);

@@ -12,6 +12,7 @@ import { ekycCompletedSignal } from '../../workflows/messages.js';
 import type { EkoSimulator } from '../../sim/eko-sim.js';
 import { LATLONG, ekoConfigFor, pidData, type Agent, type PidOptions } from '../sim/eko-fixtures.js';
 import { testDataConverter, workflowCode } from './harness.js';
+import { stopWorker } from '../support/stop-worker.js';
 
 export function knownEkyc(agent: Agent, completedAt: number): KnownEkyc {
   return {
@@ -78,12 +79,8 @@ export async function startAgentRig(
     ekyc: new EkycClient({ client, taskQueue }),
     taskQueue,
     async stop() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-      if (!connections) {
-        await nativeConnection.close();
-        await connection.close();
-      }
+      const outcome = await stopWorker(worker, running, connections ? undefined : nativeConnection);
+      if (!connections && outcome === 'stopped') await connection.close();
     },
   };
 }

@@ -19,6 +19,7 @@ import { fingpayEkyc } from '../../workflows/index.js';
 import { cancelSignal, statusQuery } from '../../workflows/messages.js';
 import type { EkoSimulator } from '../../sim/eko-sim.js';
 import { ekoConfigFor, ekycInput, newAgent, startSim, type Agent } from '../sim/eko-fixtures.js';
+import { stopWorker, trackActivities } from '../support/stop-worker.js';
 
 export { ekycInput };
 
@@ -78,11 +79,12 @@ export async function startWorker(
 ): Promise<WorkerHandle> {
   const code = await workflowCode();
   const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
+  const tracked = trackActivities(activities);
   const worker = await createEkycWorker({
     connection,
     namespace: inject('temporalNamespace'),
     taskQueue,
-    activities,
+    activities: tracked.activities,
     dataConverter: testDataConverter(),
     workflowBundle: { code },
     shutdownGraceTime: '2s',
@@ -92,9 +94,7 @@ export async function startWorker(
     worker,
     taskQueue,
     async stop() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-      await connection.close();
+      await stopWorker(worker, running, connection, undefined, tracked.inFlight);
     },
   };
 }

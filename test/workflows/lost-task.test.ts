@@ -28,6 +28,7 @@ import {
   workflowCode,
   type WorkerHandle,
 } from './harness.js';
+import { stopWorker } from '../support/stop-worker.js';
 
 let sim: EkoSimulator;
 let client: Client;
@@ -60,9 +61,7 @@ async function workflowOnlyWorker(taskQueue: string): Promise<() => Promise<void
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
-    await connection.close();
+    await stopWorker(worker, running, connection);
   };
   stops.push(stop);
   return stop;
