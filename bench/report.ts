@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { loadWorkerCacheSize } from '../config/index.js';
-import { cpuSeconds, round, sleep } from './stats.js';
+import { cpuSeconds, round, sleep, threadCpuSeconds, THREAD_GROUPS, type ThreadGroup } from './stats.js';
 
 /** CPU milliseconds per unit of work (session, agent) of each process, over one measured stretch. */
 export interface CpuShare {
@@ -39,6 +39,29 @@ export function meanCpu(shares: CpuShare[]): CpuShare {
   const mean = (k: keyof CpuShare) => round(shares.reduce((n, c) => n + c[k], 0) / Math.max(1, shares.length), 2);
   return { temporalServer: mean('temporalServer'), worker: mean('worker'), driver: mean('driver'), sim: mean('sim') };
 }
+
+/** A worker's CPU per unit of work by group of threads (main, workflow threads, Temporal core, ...), in ms. */
+export type ThreadShare = Record<ThreadGroup, number>;
+
+export const threadSnapshot = (pid: number | undefined): ThreadShare => threadCpuSeconds(pid);
+
+export function threadsPer(before: ThreadShare, after: ThreadShare, units: number): ThreadShare {
+  const out = {} as ThreadShare;
+  for (const g of THREAD_GROUPS) out[g] = round(((after[g] - before[g]) * 1000) / Math.max(1, units), 2);
+  return out;
+}
+
+export function meanThreads(shares: ThreadShare[]): ThreadShare {
+  const out = {} as ThreadShare;
+  for (const g of THREAD_GROUPS) out[g] = round(shares.reduce((n, c) => n + c[g], 0) / Math.max(1, shares.length), 2);
+  return out;
+}
+
+/** "main 30.1 / workflow threads 40.2 / ..." (groups that used no CPU left out). */
+export const threadCells = (t: ThreadShare) =>
+  THREAD_GROUPS.filter((g) => t[g] > 0)
+    .map((g) => `${g} ${t[g]}`)
+    .join(' / ');
 
 export const cpuCells = (c: CpuShare) => `${c.temporalServer} / ${c.worker} / ${c.driver} / ${c.sim}`;
 

@@ -18,7 +18,20 @@ import { startDevServer, type DevServer } from '../dev/temporal-server.js';
 import { otpBreakdown, type OtpBreakdown } from './breakdown.js';
 import { OtpBoard, baselineBoard, runRound, type RoundResult, type Target } from './driver.js';
 import { machineInfo, type MachineInfo } from './machine.js';
-import { cpuPer, cpuSnapshot, meanCpu, verdict, wholeNumber, writeReport, type CpuShare } from './report.js';
+import {
+  cpuPer,
+  cpuSnapshot,
+  meanCpu,
+  meanThreads,
+  threadCells,
+  threadSnapshot,
+  threadsPer,
+  verdict,
+  wholeNumber,
+  writeReport,
+  type CpuShare,
+  type ThreadShare,
+} from './report.js';
 import { mib, round, summarize, type Summary } from './stats.js';
 import {
   BENCH_CODEC_KEYS,
@@ -99,6 +112,8 @@ interface KindResult {
   submitBiometricRttMs: Summary;
   wrongStageRetriesPerSession: number;
   cpuMsPerSession: CpuShare;
+  /** The worker's CPU per session by group of threads (from /proc, not a profiler). */
+  workerCpuMsByThread: ThreadShare;
   workerPeakRssMiB: number;
 }
 
@@ -240,16 +255,21 @@ async function runMode(
       const warm = await runRound(targets[kind], opts.warmup, Math.min(opts.concurrency, opts.warmup || 1));
       if (warm.failed) throw new Error(`${kind} warm-up failed: ${warm.errors.join(' | ')}`);
     }
-    const rounds: Record<'ekyc' | 'baseline', { result: RoundResult; cpu: CpuShare }[]> = { ekyc: [], baseline: [] };
+    const rounds: Record<'ekyc' | 'baseline', { result: RoundResult; cpu: CpuShare; threads: ThreadShare }[]> = {
+      ekyc: [],
+      baseline: [],
+    };
     for (let r = 0; r < opts.rounds; r++) {
       // Alternate the order so a change in the box's background load hits both kinds alike.
       const order = r % 2 === 0 ? (['baseline', 'ekyc'] as const) : (['ekyc', 'baseline'] as const);
       for (const kind of order) {
         workers[kind].resetPeak();
         const before = snapshot(server, workers[kind], sim);
+        const threadsBefore = threadSnapshot(workers[kind].pid);
         const result = await runRound(targets[kind], opts.sessions, opts.concurrency);
         const after = snapshot(server, workers[kind], sim);
-        rounds[kind].push({ result, cpu: cpuPer(before, after, result.sessions) });
+        const threads = threadsPer(threadsBefore, threadSnapshot(workers[kind].pid), result.sessions);
+        rounds[kind].push({ result, cpu: cpuPer(before, after, result.sessions), threads });
         log(
           `[${mode}] round ${r + 1} ${kind}: ${round(result.sessionsPerSecond, 2)} sessions/s` +
             `${result.failed ? `, ${result.failed} FAILED (${result.errors.join(' | ')})` : ''}`,
@@ -262,16 +282,21 @@ async function runMode(
         `[${mode}] paced: ${opts.pacedSessions} sessions each, ${opts.concurrency} agents, think ${opts.thinkMs.join('-')} ms`,
       );
       // Rounds in alternating order, as above, so a change in the box's load hits both kinds alike.
-      const runs = { ekyc: [], baseline: [] } as Record<'ekyc' | 'baseline', { result: RoundResult; cpu: CpuShare }[]>;
+      const runs = { ekyc: [], baseline: [] } as Record<
+        'ekyc' | 'baseline',
+        { result: RoundResult; cpu: CpuShare; threads: ThreadShare }[]
+      >;
       await sim.served(); // forget the closed-loop calls
       for (let r = 0; r < opts.rounds; r++) {
         const order = r % 2 === 0 ? (['baseline', 'ekyc'] as const) : (['ekyc', 'baseline'] as const);
         const n = Math.ceil(opts.pacedSessions / opts.rounds);
         for (const kind of order) {
           const before = snapshot(server, workers[kind], sim);
+          const threadsBefore = threadSnapshot(workers[kind].pid);
           const result = await runRound(targets[kind], n, opts.concurrency, opts.thinkMs);
           const after = snapshot(server, workers[kind], sim);
-          runs[kind].push({ result, cpu: cpuPer(before, after, result.sessions) });
+          const threads = threadsPer(threadsBefore, threadSnapshot(workers[kind].pid), result.sessions);
+          runs[kind].push({ result, cpu: cpuPer(before, after, result.sessions), threads });
           log(
             `[${mode}] paced round ${r + 1} ${kind}: ${result.sessions} sessions${result.failed ? `, ${result.failed} FAILED` : ''}`,
           );
@@ -335,7 +360,10 @@ async function runMode(
   }
 }
 
-function combine(rounds: { result: RoundResult; cpu: CpuShare }[], worker: BenchWorker): KindResult {
+function combine(
+  rounds: { result: RoundResult; cpu: CpuShare; threads: ThreadShare }[],
+  worker: BenchWorker,
+): KindResult {
   const sessions = rounds.reduce((n, r) => n + r.result.sessions, 0);
   const elapsedMs = rounds.reduce((n, r) => n + r.result.elapsedMs, 0);
   const timings = rounds.flatMap((r) => r.result.timings);
@@ -349,6 +377,7 @@ function combine(rounds: { result: RoundResult; cpu: CpuShare }[], worker: Bench
     submitBiometricRttMs: summarize(timings.map((t) => t.biometricRttMs)),
     wrongStageRetriesPerSession: round(timings.reduce((n, t) => n + t.wrongStageRetries, 0) / Math.max(1, sessions), 3),
     cpuMsPerSession: meanCpu(rounds.map((r) => r.cpu)),
+    workerCpuMsByThread: meanThreads(rounds.map((r) => r.threads)),
     workerPeakRssMiB: mib(worker.peakRss()),
   };
 }
@@ -378,6 +407,12 @@ function markdown(report: { machine: MachineInfo; options: Options; modes: ModeR
     lines.push(row('baseline', m.baselineSubmitOtpOverheadMs, '1'));
   }
   lines.push('');
+  for (const m of report.modes) {
+    lines.push(
+      `- ${m.mode}: worker CPU ms per session by thread (/proc): eKYC ${threadCells(m.ekyc.workerCpuMsByThread)}; ` +
+        `baseline ${threadCells(m.baseline.workerCpuMsByThread)}.`,
+    );
+  }
   for (const m of report.modes) {
     const h = m.historyShape;
     lines.push(

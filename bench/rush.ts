@@ -19,7 +19,8 @@
 // Flags (or BENCH_RUSH_* variables): --agents (1000 per kind per round), --rounds (2), --concurrency (100),
 // --latency (ms the simulator adds per Eko call, and the baseline's activity sleeps; 0), --warmup (20),
 // --idle-steps (1), --history-sample (100), --cache (shipped default, or a number, or all), --profile (V8 CPU
-// profiles of both workers, for bench/profile-summary.ts), --out.
+// profiles of both workers, for bench/profile-summary.ts), --thread-heaps (on; off: RSS alone at each point, with no
+// heap snapshot to leave its allocations in RSS for the next point), --out.
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -50,6 +51,11 @@ import {
   cpuPer,
   cpuSnapshot,
   meanCpu,
+  meanThreads,
+  threadCells,
+  threadSnapshot,
+  threadsPer,
+  type ThreadShare,
   verdict,
   waitForCount,
   wholeNumber,
@@ -94,6 +100,12 @@ export interface RushOptions {
   cache: number | 'all';
   /** Writes each worker's V8 CPU profiles (one per thread) to <out>/profiles/rush-<kind>/. */
   profile: boolean;
+  /**
+   * Read the workflow threads' live heap at every point (a heap snapshot each, which makes the thread collect first).
+   * Off: RSS only. A snapshot's own allocations stay in RSS, so only with it off does RSS after GC show what the idle
+   * lifecycles keep rather than what the snapshots left behind.
+   */
+  threadHeaps: boolean;
   outDir: string;
 }
 
@@ -109,6 +121,7 @@ function options(): RushOptions {
       'history-sample': { type: 'string' },
       cache: { type: 'string' },
       profile: { type: 'boolean' },
+      'thread-heaps': { type: 'string' },
       out: { type: 'string' },
     },
   });
@@ -127,8 +140,18 @@ function options(): RushOptions {
     historySample: int('history-sample', 100, 1),
     cache: cacheOf(values.cache ?? env.BENCH_RUSH_CACHE),
     profile: values.profile ?? env.BENCH_RUSH_PROFILE === '1',
+    threadHeaps: onOff(
+      values['thread-heaps'] ?? env.BENCH_RUSH_THREAD_HEAPS,
+      '--thread-heaps / BENCH_RUSH_THREAD_HEAPS',
+    ),
     outDir: values.out ?? env.BENCH_OUT ?? join(ROOT, 'artifacts', 'bench'),
   };
+}
+
+function onOff(value: string | undefined, name: string): boolean {
+  if (value === undefined || value === 'on') return true;
+  if (value === 'off') return false;
+  throw new Error(`${name} must be on or off (got ${value})`);
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -212,6 +235,8 @@ interface RushResult {
   rttMs: number[];
   cpu: CpuShare;
   /** Eko calls the simulator served during the rush (lifecycle: one Daily KYC per agent; baseline: none). */
+  /** The worker's CPU per agent by group of threads (from /proc). */
+  threads: ThreadShare;
   ekoCalls: number;
   workerPeakRssMiB: number;
 }
@@ -224,6 +249,7 @@ async function rush(rig: Rig, kind: Kind, agents: EkycInput[], concurrency: numb
   worker.resetPeak();
   const pids = { server: rig.server.pid, worker: worker.pid, sim: rig.sim.pid };
   const before = cpuSnapshot(pids);
+  const threadsBefore = threadSnapshot(worker.pid);
   const started = performance.now();
   await pool(agents.length, concurrency, async (i) => {
     try {
@@ -240,6 +266,7 @@ async function rush(rig: Rig, kind: Kind, agents: EkycInput[], concurrency: numb
   });
   const elapsedMs = performance.now() - started;
   const after = cpuSnapshot(pids);
+  const threads = threadsPer(threadsBefore, threadSnapshot(worker.pid), agents.length);
   return {
     agents: agents.length,
     failed: errors.length,
@@ -247,6 +274,7 @@ async function rush(rig: Rig, kind: Kind, agents: EkycInput[], concurrency: numb
     elapsedMs,
     rttMs,
     cpu: cpuPer(before, after, agents.length),
+    threads,
     ekoCalls: (await rig.sim.served()).length,
     workerPeakRssMiB: mib(worker.peakRss()),
   };
@@ -256,21 +284,26 @@ interface MemoryPoint {
   idle: number;
   rssMiB: number;
   heapUsedMiB: number;
-  /** The workflow threads' heap in use after each has collected (bench/worker-process.ts threadHeaps). */
-  threadsHeapMiB: number;
+  /** The workflow threads' heap in use after each has collected (bench/worker-process.ts threadHeaps); null: not read. */
+  threadsHeapMiB: number | null;
 }
 
 /** Waits until every lifecycle of a kind is AUTHENTICATED and idle, then reads the worker's memory after a GC. */
-async function idleMemory(rig: Rig, kind: Kind, idle: number): Promise<MemoryPoint> {
+async function idleMemory(rig: Rig, kind: Kind, idle: number, threadHeaps: boolean): Promise<MemoryPoint> {
   await waitForCount(rig.ekyc.client, inState(kind, 'AUTHENTICATED'), idle, { died: () => rig.died });
   await sleep(2000); // let in-flight completions and logs settle
   const m = await rig.workers[kind].memory();
-  const threads = await rig.workers[kind].threadHeaps();
+  const threads = threadHeaps ? await rig.workers[kind].threadHeaps() : null;
   log(
-    `  ${LABEL[kind]}: ${idle} idle, RSS ${mib(m.rss)} MiB, heap used ${mib(m.heapUsed)} MiB, ` +
-      `workflow threads' heap used ${mib(threads.usedHeap)} MiB (${threads.threads} threads)`,
+    `  ${LABEL[kind]}: ${idle} idle, RSS ${mib(m.rss)} MiB, heap used ${mib(m.heapUsed)} MiB` +
+      (threads ? `, workflow threads' heap used ${mib(threads.usedHeap)} MiB (${threads.threads} threads)` : ''),
   );
-  return { idle, rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), threadsHeapMiB: mib(threads.usedHeap) };
+  return {
+    idle,
+    rssMiB: mib(m.rss),
+    heapUsedMiB: mib(m.heapUsed),
+    threadsHeapMiB: threads ? mib(threads.usedHeap) : null,
+  };
 }
 
 interface KindResult {
@@ -280,6 +313,8 @@ interface KindResult {
   agentsPerSecond: number;
   submitDailyAuthRttMs: Summary;
   cpuMsPerAgent: CpuShare;
+  /** The worker's CPU per agent by group of threads (from /proc, not a profiler). */
+  workerCpuMsByThread: ThreadShare;
   ekoCallsPerAgent: number;
   workerPeakRssMiB: number;
   /** Lifecycles (or no-ops) AUTHENTICATED today by visibility, after the last round: every agent's, and the warm-up's. */
@@ -289,6 +324,11 @@ interface KindResult {
   untimedFailed: number;
   /** Least-squares slope of RSS over the points above the cache (null with fewer than two). */
   mibPer1000IdleBeyondCache: number | null;
+  /**
+   * The same over the last three points only (null with fewer than three above the cache): RSS once the heaps and
+   * the allocator have settled after the timed rounds' bursts, which the first steps above the cache still show.
+   */
+  settledMibPer1000IdleBeyondCache: number | null;
   /** The same for the live heap of every thread (main and workflow threads, each after a full GC). */
   liveHeapMiBPer1000IdleBeyondCache: number | null;
   history: HistoryCostSummary;
@@ -302,6 +342,7 @@ function combine(
   | 'idleMemory'
   | 'untimedFailed'
   | 'mibPer1000IdleBeyondCache'
+  | 'settledMibPer1000IdleBeyondCache'
   | 'liveHeapMiBPer1000IdleBeyondCache'
   | 'history'
 > {
@@ -315,6 +356,7 @@ function combine(
     agentsPerSecond: round((succeeded * 1000) / elapsedMs, 2),
     submitDailyAuthRttMs: summarize(rounds.flatMap((r) => r.rttMs)),
     cpuMsPerAgent: meanCpu(rounds.map((r) => r.cpu)),
+    workerCpuMsByThread: meanThreads(rounds.map((r) => r.threads)),
     ekoCallsPerAgent: round(rounds.reduce((n, r) => n + r.ekoCalls, 0) / Math.max(1, agents), 3),
     workerPeakRssMiB: Math.max(...rounds.map((r) => r.workerPeakRssMiB)),
   };
@@ -324,9 +366,13 @@ function beyondCache(
   points: MemoryPoint[],
   cache: number | 'all',
   measure: (p: MemoryPoint) => number = (p) => p.rssMiB,
+  /** Only the last `last` points above the cache (all of them when absent); null with fewer. */
+  last?: number,
 ): number | null {
-  const above = cache === 'all' ? points : points.filter((p) => p.idle > cache);
-  return above.length >= 2 ? round(slope(above.map((p) => ({ x: p.idle, y: measure(p) }))) * 1000, 2) : null;
+  const all = cache === 'all' ? points : points.filter((p) => p.idle > cache);
+  const above = last === undefined ? all : all.slice(-last);
+  if (above.length < (last ?? 2)) return null;
+  return round(slope(above.map((p) => ({ x: p.idle, y: measure(p) }))) * 1000, 2);
 }
 
 export interface RushReport {
@@ -418,7 +464,7 @@ async function main() {
     log(`warm-up: ${opts.warmup} agents of each kind`);
     for (const kind of KINDS) {
       await untimed(kind, opts.warmup, true);
-      memory[kind].push(await idleMemory(rig, kind, counted[kind]));
+      memory[kind].push(await idleMemory(rig, kind, counted[kind], opts.threadHeaps));
     }
     for (let r = 0; r < opts.rounds; r++) {
       const order = r % 2 === 0 ? (['baseline', 'lifecycle'] as const) : (['lifecycle', 'baseline'] as const);
@@ -434,13 +480,13 @@ async function main() {
           `round ${r + 1} ${LABEL[kind]}: ${round((result.agents - result.failed) / (result.elapsedMs / 1000), 2)} agents/s` +
             `${result.failed ? `, ${result.failed} FAILED (${result.errors.join(' | ')})` : ''}`,
         );
-        memory[kind].push(await idleMemory(rig, kind, counted[kind]));
+        memory[kind].push(await idleMemory(rig, kind, counted[kind], opts.threadHeaps));
       }
     }
     for (let s = 0; s < opts.idleSteps; s++) {
       log(`idle step ${s + 1}: ${opts.agents} more lifecycles authenticated (not timed)`);
       await untimed('lifecycle', opts.agents, false);
-      memory.lifecycle.push(await idleMemory(rig, 'lifecycle', counted.lifecycle));
+      memory.lifecycle.push(await idleMemory(rig, 'lifecycle', counted.lifecycle, opts.threadHeaps));
     }
     log(`reading ${opts.historySample} histories of each kind`);
     const results = {} as Record<Kind, KindResult>;
@@ -454,11 +500,10 @@ async function main() {
         idleMemory: memory[kind],
         untimedFailed: untimedFailed[kind].length,
         mibPer1000IdleBeyondCache: beyondCache(memory[kind], opts.cache),
-        liveHeapMiBPer1000IdleBeyondCache: beyondCache(
-          memory[kind],
-          opts.cache,
-          (p) => p.heapUsedMiB + p.threadsHeapMiB,
-        ),
+        settledMibPer1000IdleBeyondCache: beyondCache(memory[kind], opts.cache, undefined, 3),
+        liveHeapMiBPer1000IdleBeyondCache: opts.threadHeaps
+          ? beyondCache(memory[kind], opts.cache, (p) => p.heapUsedMiB + (p.threadsHeapMiB ?? 0))
+          : null,
         history: await historyCosts(client, sample),
       };
     }
@@ -514,6 +559,10 @@ function markdown(r: RushReport): string {
   }
   lines.push(
     '',
+    `Worker CPU ms per agent by thread (/proc): ${KINDS.map((kind) => `${LABEL[kind]} ${threadCells(r.kinds[kind].workerCpuMsByThread)}`).join('; ')}.`,
+  );
+  lines.push(
+    '',
     `History per agent (${r.kinds.lifecycle.history.sampled} sampled of the last round; p50, max):`,
     '',
     '| kind | creation + eKYC learned: events, bytes (proto / JSON) | the Daily KYC day: events, bytes (proto / JSON) |',
@@ -533,7 +582,9 @@ function markdown(r: RushReport): string {
     '',
     "| idle lifecycles (AUTHENTICATED, waiting for the next IST midnight) | fingpayAgent worker RSS after GC (MiB) | main-thread heap (MiB) | workflow threads' heap (MiB) |",
     '| ---: | ---: | ---: | ---: |',
-    ...r.kinds.lifecycle.idleMemory.map((p) => `| ${p.idle} | ${p.rssMiB} | ${p.heapUsedMiB} | ${p.threadsHeapMiB} |`),
+    ...r.kinds.lifecycle.idleMemory.map(
+      (p) => `| ${p.idle} | ${p.rssMiB} | ${p.heapUsedMiB} | ${p.threadsHeapMiB ?? 'not read (--thread-heaps off)'} |`,
+    ),
     '',
     `No-op baseline worker at the same points: ${r.kinds.baseline.idleMemory.map((p) => `${p.idle}: ${p.rssMiB} MiB`).join(', ')}.` +
       (r.kinds.lifecycle.untimedFailed
@@ -546,13 +597,14 @@ function markdown(r: RushReport): string {
   );
   const perK = r.kinds.lifecycle.mibPer1000IdleBeyondCache;
   const liveK = r.kinds.lifecycle.liveHeapMiBPer1000IdleBeyondCache;
-  const cells = (value: number | null) =>
+  const cells = (value: number | null, why = 'fewer than two points above the cache') =>
     value === null
-      ? 'not measured (fewer than two points above the cache) | —'
+      ? `not measured (${why}) | —`
       : `${value} MiB | ${verdict(value <= TARGETS.mibPer1000IdleBeyondCache)}`;
   lines.push(
-    `| worker memory ≤ ${TARGETS.mibPer1000IdleBeyondCache} MB per 1,000 idle lifecycles beyond the cache: RSS | ${cells(perK)} |`,
-    `| the same: live heap of every thread (main and workflow threads, each after a full GC) | ${cells(liveK)} |`,
+    `| worker memory ≤ ${TARGETS.mibPer1000IdleBeyondCache} MB per 1,000 idle lifecycles beyond the cache: RSS, every point above the cache | ${cells(perK)} |`,
+    `| the same: RSS, the last three points (once the heaps have settled after the timed rounds) | ${cells(r.kinds.lifecycle.settledMibPer1000IdleBeyondCache, 'fewer than three points above the cache')} |`,
+    `| the same: live heap of every thread (main and workflow threads, each after a full GC) | ${cells(liveK, r.options.threadHeaps ? undefined : '--thread-heaps off')} |`,
     '',
   );
   return lines.join('\n');

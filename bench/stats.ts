@@ -1,5 +1,5 @@
 // Small measuring helpers for the benchmarks: percentiles, CPU time of any process from /proc, a bounded pool.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface Summary {
   n: number;
@@ -42,6 +42,53 @@ export function cpuSeconds(pid: number | undefined): number {
   } catch {
     return NaN;
   }
+}
+
+/** The groups a Node worker's threads fall in, by the name the kernel knows them by (/proc/<pid>/task/<tid>/comm). */
+export const THREAD_GROUPS = [
+  'main',
+  'workflow threads',
+  'Temporal core',
+  'libuv pool',
+  'V8 helpers',
+  'other',
+] as const;
+export type ThreadGroup = (typeof THREAD_GROUPS)[number];
+
+export function threadGroup(comm: string): ThreadGroup {
+  if (comm === 'MainThread' || comm === 'node') return 'main';
+  if (comm === 'WorkerThread') return 'workflow threads';
+  if (comm.startsWith('tokio')) return 'Temporal core';
+  if (comm.startsWith('libuv')) return 'libuv pool';
+  if (comm === 'V8Worker' || comm.startsWith('DelayedTask')) return 'V8 helpers';
+  return 'other';
+}
+
+/**
+ * CPU seconds so far of each group of a process's live threads (from /proc/<pid>/task/<tid>/stat): unlike a sampling
+ * profiler's, this is time on a CPU, not time a thread was inside a function (a thread descheduled in a native call
+ * counts as busy there). A thread that ended between two readings takes its time with it.
+ */
+export function threadCpuSeconds(pid: number | undefined): Record<ThreadGroup, number> {
+  const out = Object.fromEntries(THREAD_GROUPS.map((g) => [g, 0])) as Record<ThreadGroup, number>;
+  if (!pid) return out;
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out[threadGroup(comm)] += (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    } catch {
+      // the thread ended while being read
+    }
+  }
+  return out;
 }
 
 /** Runs `task(i)` for i in [0, n) with at most `concurrency` in flight. */

@@ -25,7 +25,7 @@ describe('bench:rush', () => {
   it('authenticates every agent of both kinds once and reports throughput, latency, history and memory', async () => {
     out = await mkdtemp(join(tmpdir(), 'ekyc-rush-test-'));
     const args = ['--agents', String(AGENTS), '--rounds', '1', '--warmup', String(WARMUP), '--concurrency', '4'];
-    args.push('--idle-steps', '1', '--history-sample', '4', '--cache', String(CACHE), '--out', out);
+    args.push('--idle-steps', '2', '--history-sample', '4', '--cache', String(CACHE), '--out', out);
     const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/rush.ts', ...args], {
       cwd: ROOT,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR },
@@ -60,13 +60,18 @@ describe('bench:rush', () => {
     // The real lifecycles called Eko once per agent; the no-op never did.
     expect(lifecycle.ekoCallsPerAgent).toBe(1);
     expect(baseline.ekoCallsPerAgent).toBe(0);
-    // Visibility agrees: every agent (warm-up, the round, the untimed idle step) is AUTHENTICATED today.
-    expect(lifecycle.authenticatedByVisibility).toBe(WARMUP + AGENTS + AGENTS);
+    // Visibility agrees: every agent (warm-up, the round, the two untimed idle steps) is AUTHENTICATED today.
+    expect(lifecycle.authenticatedByVisibility).toBe(WARMUP + AGENTS + 2 * AGENTS);
     expect(baseline.authenticatedByVisibility).toBe(WARMUP + AGENTS);
     expect(report.sameHistoryShape).toBe(true);
     expect(report.ratioToBaseline).toBeCloseTo(lifecycle.agentsPerSecond / baseline.agentsPerSecond, 2);
-    // Memory read after the warm-up, the round and the idle step; two of them above the cache give the slope.
-    expect(lifecycle.idleMemory.map((p) => p.idle)).toEqual([WARMUP, WARMUP + AGENTS, WARMUP + 2 * AGENTS]);
+    // Memory read after the warm-up, the round and each idle step; three of them above the cache give both slopes.
+    expect(lifecycle.idleMemory.map((p) => p.idle)).toEqual([
+      WARMUP,
+      WARMUP + AGENTS,
+      WARMUP + 2 * AGENTS,
+      WARMUP + 3 * AGENTS,
+    ]);
     expect(baseline.idleMemory.map((p) => p.idle)).toEqual([WARMUP, WARMUP + AGENTS]);
     for (const p of lifecycle.idleMemory) {
       expect(p.rssMiB).toBeGreaterThan(0);
@@ -74,13 +79,21 @@ describe('bench:rush', () => {
       expect(p.threadsHeapMiB).toBeGreaterThan(0);
     }
     expect(Number.isFinite(lifecycle.mibPer1000IdleBeyondCache)).toBe(true);
+    expect(Number.isFinite(lifecycle.settledMibPer1000IdleBeyondCache)).toBe(true);
+    // The worker's CPU by thread, from /proc: its main thread and its workflow thread both worked.
+    for (const k of [lifecycle, baseline]) {
+      expect(k.workerCpuMsByThread.main).toBeGreaterThan(0);
+      expect(k.workerCpuMsByThread['workflow threads']).toBeGreaterThan(0);
+    }
     expect(Number.isFinite(lifecycle.liveHeapMiBPer1000IdleBeyondCache)).toBe(true);
 
     // The Markdown follows the JSON line, with the verdicts; both are written to --out.
     expect(stdout).toContain('| ratio to baseline ≥ 0.9 |');
     expect(stdout).toMatch(
-      /\| worker memory ≤ 25 MB per 1,000 idle lifecycles beyond the cache: RSS \| -?[\d.]+ MiB \|/,
+      /\| worker memory ≤ 25 MB per 1,000 idle lifecycles beyond the cache: RSS, every point above the cache \| -?[\d.]+ MiB \|/,
     );
+    expect(stdout).toMatch(/\| the same: RSS, the last three points .* \| -?[\d.]+ MiB \|/);
+    expect(stdout).toMatch(/Worker CPU ms per agent by thread \(\/proc\): fingpayAgent main [\d.]+ /);
     expect(stdout).toMatch(/\| the same: live heap of every thread .* \| -?[\d.]+ MiB \|/);
     expect((await readdir(out)).filter((f) => /^bench-rush-.*\.(json|md)$/.test(f))).toHaveLength(2);
   }, 600_000);
