@@ -14,21 +14,29 @@ describe('threadCpuSeconds', () => {
     expect(threadGroup('SignalInspector')).toBe('other');
   });
 
-  it("charges a worker thread's busy loop to the workflow threads and the main thread's to main", async () => {
+  it("charges a worker thread's work to the workflow threads and the main thread's to main", async () => {
+    // A fixed amount of work (about 0.3 s of CPU on an idle core), not a wall-clock loop: on a loaded box the work
+    // takes longer but costs the same CPU, so the figures below do not depend on the load.
+    const work = 'let x = 0; for (let i = 0; i < 5e7; i++) x = (x * 31 + i) % 1000003;';
     const before = threadCpuSeconds(process.pid);
-    // 300 ms of CPU in a worker thread, then 300 ms on this (the main) thread.
-    const worker = new Worker('const end = Date.now() + 300; while (Date.now() < end); setTimeout(() => {}, 2000);', {
-      eval: true,
-    });
-    await new Promise((r) => setTimeout(r, 600));
+    const worker = new Worker(
+      `const { parentPort } = require('node:worker_threads'); ${work} parentPort.postMessage(x);`,
+      {
+        eval: true,
+      },
+    );
+    await new Promise((resolve) => worker.once('message', resolve));
     const during = threadCpuSeconds(process.pid);
-    const end = Date.now() + 300;
-    while (Date.now() < end);
+    new Function(work)();
     const after = threadCpuSeconds(process.pid);
     await worker.terminate();
-    expect(during['workflow threads'] - before['workflow threads']).toBeGreaterThanOrEqual(0.2);
-    expect(after.main - during.main).toBeGreaterThanOrEqual(0.2);
-    expect(after['workflow threads'] - during['workflow threads']).toBeLessThan(0.1);
+    const workerThreadWork = during['workflow threads'] - before['workflow threads'];
+    const mainWork = after.main - during.main;
+    expect(workerThreadWork).toBeGreaterThanOrEqual(0.1);
+    expect(mainWork).toBeGreaterThanOrEqual(0.1);
+    // Each loop is charged to its own thread: the other one was waiting (the main thread on the message).
+    expect(during.main - before.main).toBeLessThan(workerThreadWork / 2);
+    expect(after['workflow threads'] - during['workflow threads']).toBeLessThan(mainWork / 2);
   });
 
   it('reads nothing for a process that does not exist', () => {

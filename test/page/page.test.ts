@@ -132,6 +132,8 @@ describe('agent page against a fake API', () => {
     const wrongCheckDigit = AADHAAR.slice(0, 11) + ((Number(AADHAAR[11]) + 1) % 10);
     await fillStart(p, { userCode: '1234', customerId: '5123456789', aadhaar: wrongCheckDigit, bankCode: 'H' });
     await p.click('#start-submit');
+    // Sending first asks the browser for the location (none is set yet), then checks the form: wait for the check.
+    await p.locator('#userCode-error').waitFor({ state: 'visible' });
     expect(await p.textContent('#userCode-error')).toMatch(/8-digit agent user code/);
     expect(await p.textContent('#customerId-error')).toMatch(/starts with 6, 7, 8 or 9/);
     expect(await p.textContent('#aadhaar-error')).toMatch(/not a valid Aadhaar number/);
