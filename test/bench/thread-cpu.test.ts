@@ -20,11 +20,12 @@ describe('threadCpuSeconds', () => {
     const work = 'let x = 0; for (let i = 0; i < 5e7; i++) x = (x * 31 + i) % 1000003;';
     const before = threadCpuSeconds(process.pid);
     const worker = new Worker(
-      `const { parentPort } = require('node:worker_threads'); ${work} parentPort.postMessage(x);`,
+      `const { parentPort } = require('node:worker_threads'); ${work} parentPort.postMessage(x); setTimeout(() => {}, 60_000);`,
       {
         eval: true,
       },
     );
+    // The thread stays alive after its answer: an ended thread's CPU leaves /proc with it.
     await new Promise((resolve) => worker.once('message', resolve));
     const during = threadCpuSeconds(process.pid);
     new Function(work)();
