@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { loadWorkerCacheSize } from '../config/index.js';
-import { cpuSeconds, round, sleep, threadCpuSeconds, THREAD_GROUPS, type ThreadGroup } from './stats.js';
+import { cpuSeconds, round, sleep, THREAD_GROUPS, type ThreadGroup } from './stats.js';
 
 /** CPU milliseconds per unit of work (session, agent) of each process, over one measured stretch. */
 export interface CpuShare {
@@ -29,33 +29,41 @@ export function cpuSnapshot(pids: { server?: number; worker: number; sim: number
   };
 }
 
-export function cpuPer(before: CpuSnapshot, after: CpuSnapshot, units: number): CpuShare {
-  const per = (k: keyof CpuShare) => round(((after[k] - before[k]) * 1000) / Math.max(1, units), 2);
-  return { temporalServer: per('temporalServer'), worker: per('worker'), driver: per('driver'), sim: per('sim') };
+const CPU_COLUMNS = ['temporalServer', 'worker', 'driver', 'sim'] as const;
+
+/** CPU milliseconds per unit of each key, from two readings in seconds. */
+function perUnit<K extends string>(
+  keys: readonly K[],
+  before: Record<K, number>,
+  after: Record<K, number>,
+  units: number,
+) {
+  const out = {} as Record<K, number>;
+  for (const k of keys) out[k] = round(((after[k] - before[k]) * 1000) / Math.max(1, units), 2);
+  return out;
 }
 
-/** The mean of each column over several stretches. */
-export function meanCpu(shares: CpuShare[]): CpuShare {
-  const mean = (k: keyof CpuShare) => round(shares.reduce((n, c) => n + c[k], 0) / Math.max(1, shares.length), 2);
-  return { temporalServer: mean('temporalServer'), worker: mean('worker'), driver: mean('driver'), sim: mean('sim') };
+/** The mean of each key over several stretches. */
+function meanOf<K extends string>(keys: readonly K[], shares: Record<K, number>[]) {
+  const out = {} as Record<K, number>;
+  for (const k of keys) out[k] = round(shares.reduce((n, c) => n + c[k], 0) / Math.max(1, shares.length), 2);
+  return out;
 }
+
+export const cpuPer = (before: CpuSnapshot, after: CpuSnapshot, units: number): CpuShare =>
+  perUnit(CPU_COLUMNS, before, after, units);
+
+/** The mean of each column over several stretches. */
+export const meanCpu = (shares: CpuShare[]): CpuShare => meanOf(CPU_COLUMNS, shares);
 
 /** A worker's CPU per unit of work by group of threads (main, workflow threads, Temporal core, ...), in ms. */
 export type ThreadShare = Record<ThreadGroup, number>;
 
-export const threadSnapshot = (pid: number | undefined): ThreadShare => threadCpuSeconds(pid);
+/** Per unit of work, from two threadCpuSeconds() readings. */
+export const threadsPer = (before: ThreadShare, after: ThreadShare, units: number): ThreadShare =>
+  perUnit(THREAD_GROUPS, before, after, units);
 
-export function threadsPer(before: ThreadShare, after: ThreadShare, units: number): ThreadShare {
-  const out = {} as ThreadShare;
-  for (const g of THREAD_GROUPS) out[g] = round(((after[g] - before[g]) * 1000) / Math.max(1, units), 2);
-  return out;
-}
-
-export function meanThreads(shares: ThreadShare[]): ThreadShare {
-  const out = {} as ThreadShare;
-  for (const g of THREAD_GROUPS) out[g] = round(shares.reduce((n, c) => n + c[g], 0) / Math.max(1, shares.length), 2);
-  return out;
-}
+export const meanThreads = (shares: ThreadShare[]): ThreadShare => meanOf(THREAD_GROUPS, shares);
 
 /** "main 30.1 / workflow threads 40.2 / ..." (groups that used no CPU left out). */
 export const threadCells = (t: ThreadShare) =>

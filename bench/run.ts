@@ -24,7 +24,6 @@ import {
   meanCpu,
   meanThreads,
   threadCells,
-  threadSnapshot,
   threadsPer,
   verdict,
   wholeNumber,
@@ -32,7 +31,7 @@ import {
   type CpuShare,
   type ThreadShare,
 } from './report.js';
-import { mib, round, summarize, type Summary } from './stats.js';
+import { mib, round, summarize, threadCpuSeconds, type Summary } from './stats.js';
 import {
   BENCH_CODEC_KEYS,
   ROOT,
@@ -187,8 +186,17 @@ function signEncrypt(): SignEncrypt[] {
   return (JSON.parse(out.split('\n')[0]) as { results: SignEncrypt[] }).results;
 }
 
-const snapshot = (server: DevServer, worker: BenchWorker, sim: SimProcess) =>
-  cpuSnapshot({ server: server.pid, worker: worker.pid, sim: sim.pid });
+/** CPU so far of every process, and of the worker's threads by group. */
+const snapshot = (server: DevServer, worker: BenchWorker, sim: SimProcess) => ({
+  cpu: cpuSnapshot({ server: server.pid, worker: worker.pid, sim: sim.pid }),
+  threads: threadCpuSeconds(worker.pid),
+});
+
+/** CPU per session between two snapshots: each process's, and the worker's by thread. */
+const usage = (before: ReturnType<typeof snapshot>, after: ReturnType<typeof snapshot>, sessions: number) => ({
+  cpu: cpuPer(before.cpu, after.cpu, sessions),
+  threads: threadsPer(before.threads, after.threads, sessions),
+});
 
 const otpCalls = (r: RoundResult) =>
   r.timings.map((t) => ({ workflowId: t.workflowId, sentAt: t.otpSentAt, doneAt: t.otpDoneAt }));
@@ -265,11 +273,8 @@ async function runMode(
       for (const kind of order) {
         workers[kind].resetPeak();
         const before = snapshot(server, workers[kind], sim);
-        const threadsBefore = threadSnapshot(workers[kind].pid);
         const result = await runRound(targets[kind], opts.sessions, opts.concurrency);
-        const after = snapshot(server, workers[kind], sim);
-        const threads = threadsPer(threadsBefore, threadSnapshot(workers[kind].pid), result.sessions);
-        rounds[kind].push({ result, cpu: cpuPer(before, after, result.sessions), threads });
+        rounds[kind].push({ result, ...usage(before, snapshot(server, workers[kind], sim), result.sessions) });
         log(
           `[${mode}] round ${r + 1} ${kind}: ${round(result.sessionsPerSecond, 2)} sessions/s` +
             `${result.failed ? `, ${result.failed} FAILED (${result.errors.join(' | ')})` : ''}`,
@@ -292,11 +297,8 @@ async function runMode(
         const n = Math.ceil(opts.pacedSessions / opts.rounds);
         for (const kind of order) {
           const before = snapshot(server, workers[kind], sim);
-          const threadsBefore = threadSnapshot(workers[kind].pid);
           const result = await runRound(targets[kind], n, opts.concurrency, opts.thinkMs);
-          const after = snapshot(server, workers[kind], sim);
-          const threads = threadsPer(threadsBefore, threadSnapshot(workers[kind].pid), result.sessions);
-          runs[kind].push({ result, cpu: cpuPer(before, after, result.sessions), threads });
+          runs[kind].push({ result, ...usage(before, snapshot(server, workers[kind], sim), result.sessions) });
           log(
             `[${mode}] paced round ${r + 1} ${kind}: ${result.sessions} sessions${result.failed ? `, ${result.failed} FAILED` : ''}`,
           );

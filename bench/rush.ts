@@ -53,7 +53,6 @@ import {
   meanCpu,
   meanThreads,
   threadCells,
-  threadSnapshot,
   threadsPer,
   type ThreadShare,
   verdict,
@@ -62,7 +61,7 @@ import {
   writeReport,
   type CpuShare,
 } from './report.js';
-import { mib, pool, round, sleep, slope, summarize, type Summary } from './stats.js';
+import { mib, pool, round, sleep, slope, summarize, threadCpuSeconds, type Summary } from './stats.js';
 import {
   BENCH_CODEC_KEYS,
   ROOT,
@@ -234,9 +233,9 @@ interface RushResult {
   elapsedMs: number;
   rttMs: number[];
   cpu: CpuShare;
-  /** Eko calls the simulator served during the rush (lifecycle: one Daily KYC per agent; baseline: none). */
   /** The worker's CPU per agent by group of threads (from /proc). */
   threads: ThreadShare;
+  /** Eko calls the simulator served during the rush (lifecycle: one Daily KYC per agent; baseline: none). */
   ekoCalls: number;
   workerPeakRssMiB: number;
 }
@@ -249,7 +248,7 @@ async function rush(rig: Rig, kind: Kind, agents: EkycInput[], concurrency: numb
   worker.resetPeak();
   const pids = { server: rig.server.pid, worker: worker.pid, sim: rig.sim.pid };
   const before = cpuSnapshot(pids);
-  const threadsBefore = threadSnapshot(worker.pid);
+  const threadsBefore = threadCpuSeconds(worker.pid);
   const started = performance.now();
   await pool(agents.length, concurrency, async (i) => {
     try {
@@ -266,7 +265,7 @@ async function rush(rig: Rig, kind: Kind, agents: EkycInput[], concurrency: numb
   });
   const elapsedMs = performance.now() - started;
   const after = cpuSnapshot(pids);
-  const threads = threadsPer(threadsBefore, threadSnapshot(worker.pid), agents.length);
+  const threads = threadsPer(threadsBefore, threadCpuSeconds(worker.pid), agents.length);
   return {
     agents: agents.length,
     failed: errors.length,

@@ -81,26 +81,19 @@ async function keyOps(store: KeyStore) {
   const destroy: number[] = [];
   // CPU of this process (the calling thread and libuv's pool) per operation: what the worker pays for each.
   const cpuUs = { seal: 0, open: 0, destroy: 0 };
-  const cpu = (k: keyof typeof cpuUs, since: NodeJS.CpuUsage) => {
-    const used = process.cpuUsage(since);
+  async function timed<T>(k: keyof typeof cpuUs, wall: number[], op: () => Promise<T>): Promise<T> {
+    const t = performance.now();
+    const c = process.cpuUsage();
+    const value = await op();
+    wall.push(performance.now() - t);
+    const used = process.cpuUsage(c);
     cpuUs[k] += used.user + used.system;
-  };
+    return value;
+  }
   for (let i = 0; i < KEY_OPS; i++) {
-    let t = performance.now();
-    let c = process.cpuUsage();
-    const token = await sealer.seal('pid', 'fingpay-ekyc-bench', pid, 60_000);
-    seal.push(performance.now() - t);
-    cpu('seal', c);
-    t = performance.now();
-    c = process.cpuUsage();
-    await sealer.open('pid', token);
-    open.push(performance.now() - t);
-    cpu('open', c);
-    t = performance.now();
-    c = process.cpuUsage();
-    await sealer.shred('pid', [token]);
-    destroy.push(performance.now() - t);
-    cpu('destroy', c);
+    const token = await timed('seal', seal, () => sealer.seal('pid', 'fingpay-ekyc-bench', pid, 60_000));
+    await timed('open', open, () => sealer.open('pid', token));
+    await timed('destroy', destroy, () => sealer.shred('pid', [token]));
   }
   const ms = (s: number[]) => ({ p50: round(summarize(s).p50, 2), p99: round(summarize(s).p99, 2) });
   const mean = (us: number) => round(us / KEY_OPS, 1);

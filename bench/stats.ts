@@ -35,13 +35,17 @@ const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 export function cpuSeconds(pid: number | undefined): number {
   if (!pid) return NaN;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name may hold spaces; fields after ") " start at field 3.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    return statCpuSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return NaN;
   }
+}
+
+/** utime + stime of a /proc `stat` line (a process's or a thread's), in seconds. */
+function statCpuSeconds(stat: string): number {
+  // The command name may hold spaces; fields after ") " start at field 3.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
 
 /** The groups a Node worker's threads fall in, by the name the kernel knows them by (/proc/<pid>/task/<tid>/comm). */
@@ -82,8 +86,7 @@ export function threadCpuSeconds(pid: number | undefined): Record<ThreadGroup, n
     try {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out[threadGroup(comm)] += (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+      out[threadGroup(comm)] += statCpuSeconds(stat);
     } catch {
       // the thread ended while being read
     }
