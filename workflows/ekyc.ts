@@ -205,7 +205,12 @@ class EkycSession {
     try {
       await this.sendOtp();
       this.firstSendSettled = true;
-      while (!isFinalStage(this.stage)) await this.step();
+      while (!isFinalStage(this.stage)) {
+        // step() is not async and a turn that needs no wait returns nothing: an async call and an await are a
+        // promise each, and every promise costs the SDK's promise hook a stack trace (docs/PERFORMANCE.md).
+        const turn = this.step();
+        if (turn) await turn;
+      }
     } catch (err) {
       if (!isCancellation(err)) throw err;
       // Cancelled through Temporal itself (e.g. the UI's Cancel): the same end as the cancel signal, but the run
@@ -255,7 +260,7 @@ class EkycSession {
   // ---- the main loop --------------------------------------------------------------------------------------
 
   /** One turn: honour a cancel or the session deadline, else serve the next request, else wait for one. */
-  private async step(): Promise<void> {
+  private step(): Promise<void> | void {
     if (this.cancelReason !== null) {
       return this.finish('CANCELLED', { code: END_CODE.cancelled, message: this.cancelReason });
     }
@@ -270,8 +275,10 @@ class EkycSession {
 
     const wakeAt = Math.min(this.deadline, this.stageTimer() ?? Infinity);
     const waitMs = wakeAt - Date.now();
-    if (waitMs > 0 && (await condition(() => this.queue.length > 0 || this.cancelReason !== null, waitMs))) return;
-    this.onTimer();
+    if (waitMs <= 0) return this.onTimer();
+    return condition(() => this.queue.length > 0 || this.cancelReason !== null, waitMs).then((woken) => {
+      if (!woken) this.onTimer();
+    });
   }
 
   /** When the current waiting stage times out on its own, if it does. */
@@ -298,7 +305,8 @@ class EkycSession {
     }
   }
 
-  private async serve(request: Request): Promise<void> {
+  /** A request's Eko call (a promise), or its refusal here (nothing to wait for). */
+  private serve(request: Request): Promise<void> | void {
     switch (request.kind) {
       case 'otp': {
         if (this.stage !== 'AWAITING_OTP') return this.refuse(request, this.wrongStage());
@@ -694,14 +702,15 @@ class EkycSession {
   }
 
   /** Update handler: queue the request for the main loop and wait for its outcome. */
-  private async request(request: Request): Promise<UpdateOutcome> {
+  private request(request: Request): Promise<UpdateOutcome> {
     const updateId = this.nextUpdateId++;
     this.queue.push({ ...request, updateId });
     // Not cancellable: even a workflow cancelled through Temporal answers every accepted update (see drain()).
-    await this.shielded(() => condition(() => this.outcomes.has(updateId)));
-    const outcome = this.outcomes.get(updateId)!;
-    this.outcomes.delete(updateId);
-    return outcome;
+    return this.shielded(() => condition(() => this.outcomes.has(updateId))).then(() => {
+      const outcome = this.outcomes.get(updateId)!;
+      this.outcomes.delete(updateId);
+      return outcome;
+    });
   }
 
   private onSignal<A extends object>(kind: Request['kind'], stage: Stage, arg: unknown, parse: () => A): void {

@@ -7,8 +7,28 @@ import { CancellationScope } from '@temporalio/workflow';
 
 export type Shield = <T>(fn: () => Promise<T>) => Promise<T>;
 
+/**
+ * A non-cancellable scope whose run() calls `fn` in the scope's context and returns its promise. The SDK's own
+ * runInContext is an async function that awaits `fn()` (two more promises per call) for the sake of a scope
+ * timeout, which a shield never has. What links to the scope is unchanged: activities, timers and conditions take
+ * the current scope when they are created, and `fn` creates them while the scope is current.
+ */
+class ShieldScope extends CancellationScope {
+  constructor() {
+    super({ cancellable: false });
+  }
+
+  protected override runInContext<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return fn();
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+}
+
 /** A run's shield; call it from workflow code (it is a child of the scope current at the call, the run's root). */
 export function shield(): Shield {
-  const scope = new CancellationScope({ cancellable: false });
+  const scope = new ShieldScope();
   return (fn) => scope.run(fn);
 }
