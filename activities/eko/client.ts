@@ -1,7 +1,7 @@
 // The Eko HTTP client: one attempt per call. Temporal owns retries, so ky's are off; every attempt gets a fresh
 // signature and a freshly encrypted Aadhaar, and every answer (any status) goes through the classification table.
-import ky from 'ky';
-import { ekoFetch } from './transport.js';
+import ky, { type Options } from 'ky';
+import { answerText, ekoFetch, type EkoFetchOptions } from './transport.js';
 import type { EkoConfig } from '../../config/index.js';
 import type {
   BiometricInput,
@@ -118,34 +118,55 @@ export class EkoClient {
 
   private async send(request: StepRequest, signal: AbortSignal | undefined): Promise<EkoExchange> {
     const headers = signRequest(this.config.developerKey, this.config.accessKey, this.now());
-    // One deadline bounds the whole exchange, headers and body. ky's own timeout is off: it only repeated the
-    // deadline (a second timer and AbortController per call), ~0.3 ms of CPU per call (docs/PERFORMANCE.md).
-    const deadline = AbortSignal.timeout(this.config.timeoutMs);
+    // One deadline bounds the whole exchange, headers and body, and the activity's cancellation ends it too: one
+    // controller and one timer. ky's own timeout is off: it only repeated the deadline (a second timer and
+    // AbortController per call, ~0.3 ms of CPU), and AbortSignal.timeout + AbortSignal.any cost more than this
+    // (docs/PERFORMANCE.md).
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new DOMException('the Eko call timed out', 'TimeoutError'));
+    }, this.config.timeoutMs);
+    const cancel = () => controller.abort(signal!.reason);
+    if (signal?.aborted) cancel();
+    else signal?.addEventListener('abort', cancel, { once: true });
+    // Serialised once: ky sends it as the body, the transport takes the same text without reading it back.
+    const body = JSON.stringify(request.body);
     try {
       const response = await ky(`${this.config.baseUrl}${request.path}`, {
         method: request.method,
-        json: request.body,
-        headers: { ...headers },
+        body,
+        ekoBody: body,
+        headers: { 'content-type': 'application/json', ...headers },
         timeout: false,
         retry: 0,
         throwHttpErrors: false,
-        signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
+        signal: controller.signal,
         fetch: ekoFetch as typeof fetch,
-      });
-      const text = await response.text();
-      let body: unknown;
+      } as Options & EkoFetchOptions);
+      const text = await answerText(response);
+      let parsed: unknown;
       try {
-        body = text ? JSON.parse(quoteNumericIds(text)) : undefined;
+        parsed = text ? JSON.parse(quoteNumericIds(text)) : undefined;
       } catch {
-        body = undefined;
+        parsed = undefined;
       }
-      return { kind: 'http', httpStatus: response.status, retryAfter: response.headers.get('retry-after'), body };
+      return {
+        kind: 'http',
+        httpStatus: response.status,
+        retryAfter: response.headers.get('retry-after'),
+        body: parsed,
+      };
     } catch (err) {
       if (signal?.aborted) throw err;
-      if (deadline.aborted) {
+      if (timedOut) {
         return { kind: 'network', error: 'timeout', timeoutMs: this.config.timeoutMs };
       }
       return { kind: 'network', error: isReset(err) ? 'reset' : 'other' };
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', cancel);
     }
   }
 }

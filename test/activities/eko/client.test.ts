@@ -1,5 +1,6 @@
 // The Eko client against the simulator: every fault, with the simulator's ledger counting the calls. The client
 // makes one attempt per call (Temporal retries); `attemptUntilSettled` plays Temporal's part, same client_ref_id.
+import { getEventListeners } from 'node:events';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -312,6 +313,25 @@ describe('Eko client against the simulator (v3)', () => {
     const failure = await failureOf(client.sendOtp({ ...stepInput(newAgent(sim)), clientRefId: 'x'.repeat(21) }));
     expect(failure.details.invalidFields).toEqual(['client_ref_id']);
     expect(sim.ledger()).toHaveLength(0);
+  });
+
+  it('rejects with the caller’s abort, calling nobody, when its signal is aborted already', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('activity cancelled'));
+    const err = await client.sendOtp(stepInput(newAgent(sim)), { signal: controller.signal }).catch((e: unknown) => e);
+    expect(err).not.toBeInstanceOf(EkoError);
+    expect(sim.ledger()).toEqual([]);
+  });
+
+  it('leaves no listener on the caller’s signal once a call has settled', async () => {
+    const controller = new AbortController();
+    await client.sendOtp(stepInput(newAgent(sim)), { signal: controller.signal });
+    const failing = newAgent(sim);
+    sim.injectFault(failing.userCode, 'sendOtp', { kind: 'http503' });
+    expect((await failureOf(client.sendOtp(stepInput(failing), { signal: controller.signal }))).type).toBe(
+      EKO_ERROR.Unavailable,
+    );
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
   it('gets EkoNetworkError when nothing listens', async () => {

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ky from 'ky';
-import { ekoFetch } from '../../../activities/eko/transport.js';
+import { answerText, ekoFetch } from '../../../activities/eko/transport.js';
 
 let server: Server;
 let base: string;
@@ -73,6 +73,45 @@ describe('ekoFetch under ky', () => {
     for (let e = err as { cause?: unknown } | undefined; e; e = e.cause as typeof e) causes.push(e);
     expect(causes.some((e) => e instanceof TypeError && (e as Error).message === 'fetch failed')).toBe(true);
     expect(causes.some((e) => (e as { code?: string }).code === 'UND_ERR_SOCKET')).toBe(true);
+  });
+
+  it('sends the text given as ekoBody, leaving the Request’s body stream unread', async () => {
+    const text = JSON.stringify({ user_code: '20810200', piddata: 'p'.repeat(3_000) });
+    const request = new Request(`${base}/json`, {
+      method: 'PUT',
+      body: text,
+      headers: { 'content-type': 'application/json' },
+    });
+    const response = await ekoFetch(request, { ekoBody: text });
+    expect(response.status).toBe(200);
+    expect(last?.body).toBe(text);
+    expect(request.bodyUsed).toBe(false);
+    // Under ky: the option reaches the transport (ky forwards the options it does not know to its fetch).
+    await call('/json', {
+      method: 'put',
+      body: text,
+      ekoBody: text,
+      headers: { 'content-type': 'application/json' },
+    } as never);
+    expect(last?.body).toBe(text);
+    expect(last?.headers['content-type']).toBe('application/json');
+  });
+
+  it('reads the Request’s body when no ekoBody is given', async () => {
+    const request = new Request(`${base}/json`, { method: 'POST', body: 'plain text body' });
+    await ekoFetch(request);
+    expect(last?.body).toBe('plain text body');
+    expect(request.bodyUsed).toBe(true);
+  });
+
+  it('answerText gives the text the transport received, and reads any other Response’s stream', async () => {
+    const response = await call('/json', { method: 'post', json: { a: 1 } });
+    const text = await answerText(response);
+    expect(JSON.parse(text)).toEqual({ status: 0, echo: 7 });
+    // The stream is still there for a reader who wants it: the same text.
+    expect(await response.text()).toBe(text);
+    expect(await answerText(await call('/empty'))).toBe('');
+    expect(await answerText(new Response('not from the transport'))).toBe('not from the transport');
   });
 
   it('rejects with the signal’s reason when the deadline passes', async () => {
