@@ -11,6 +11,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { EkycClient } from '../client/index.js';
 import { createDataConverter } from '../codec/data-converter.js';
 import { loadCodecConfig } from '../config/index.js';
@@ -31,7 +32,7 @@ import {
   type CpuShare,
   type ThreadShare,
 } from './report.js';
-import { mib, round, summarize, threadCpuSeconds, type Summary } from './stats.js';
+import { mib, pool, round, summarize, threadCpuSeconds, type Summary } from './stats.js';
 import {
   BENCH_CODEC_KEYS,
   ROOT,
@@ -137,22 +138,58 @@ interface HistoryShape {
   baselineEvents: number;
   sameInOrder: boolean;
   sameCounts: boolean;
+  /**
+   * Events and workflow tasks per completed session, mean over `sampled` sessions of each kind spread over the
+   * measured rounds: how the two kinds' tasks were batched (the same calls can take more workflow tasks when an
+   * activity result and an update arrive apart), which moves the server's and the worker's CPU per session.
+   */
+  sampled: number;
+  meanEvents: { ekyc: number; baseline: number };
+  meanWorkflowTasks: { ekyc: number; baseline: number };
 }
+
+/** How many sessions of each kind historyShape() reads. */
+const SHAPE_SAMPLE = 60;
 
 async function eventTypes(client: Client, workflowId: string): Promise<string[]> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   return (history.events ?? []).map((e) => String(e.eventType));
 }
 
-/** Compares one completed session of each kind: the baseline is only fair if Temporal sees the same traffic. */
-async function historyShape(ekyc: Client, baseline: Client, ekycId: string, baselineId: string): Promise<HistoryShape> {
-  const [a, b] = [await eventTypes(ekyc, ekycId), await eventTypes(baseline, baselineId)];
+/** Up to `n` of `ids`, evenly spread. */
+const spread = (ids: string[], n: number) =>
+  ids.length <= n ? ids : Array.from({ length: n }, (_, i) => ids[Math.floor((i * ids.length) / n)]);
+
+/** Mean events and workflow tasks per history of these sessions (read ten at a time). */
+async function meanShape(client: Client, ids: string[]): Promise<{ events: number; workflowTasks: number }> {
+  const types: string[][] = [];
+  await pool(ids.length, 10, async (i) => void (types[i] = await eventTypes(client, ids[i])));
+  const mean = (pick: (t: string[]) => number) => round(types.reduce((sum, t) => sum + pick(t), 0) / types.length, 2);
+  const completed = String(proto.temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
+  return { events: mean((t) => t.length), workflowTasks: mean((t) => t.filter((x) => x === completed).length) };
+}
+
+/**
+ * Compares the last completed session of each kind event by event (the baseline is only fair if Temporal sees the
+ * same traffic), and the two kinds' mean events and workflow tasks over a sample of every measured round.
+ */
+async function historyShape(
+  ekyc: Client,
+  baseline: Client,
+  ids: { ekyc: string[]; baseline: string[] },
+): Promise<HistoryShape> {
+  const [a, b] = [await eventTypes(ekyc, ids.ekyc.at(-1)!), await eventTypes(baseline, ids.baseline.at(-1)!)];
   const counts = (types: string[]) => [...types].sort().join(',');
+  const sample = { ekyc: spread(ids.ekyc, SHAPE_SAMPLE), baseline: spread(ids.baseline, SHAPE_SAMPLE) };
+  const [e, base] = [await meanShape(ekyc, sample.ekyc), await meanShape(baseline, sample.baseline)];
   return {
     ekycEvents: a.length,
     baselineEvents: b.length,
     sameInOrder: a.join(',') === b.join(','),
     sameCounts: counts(a) === counts(b),
+    sampled: Math.min(sample.ekyc.length, sample.baseline.length),
+    meanEvents: { ekyc: e.events, baseline: base.events },
+    meanWorkflowTasks: { ekyc: e.workflowTasks, baseline: base.workflowTasks },
   };
 }
 
@@ -333,13 +370,11 @@ async function runMode(
     }
     const ekycResult = combine(rounds.ekyc, workers.ekyc);
     const baselineResult = combine(rounds.baseline, workers.baseline);
-    const lastId = (rs: { result: RoundResult }[]) => rs[rs.length - 1].result.timings.at(-1)?.workflowId ?? '';
-    const shape = await historyShape(
-      ekyc.client,
-      (targets.baseline as { client: Client }).client,
-      lastId(rounds.ekyc),
-      lastId(rounds.baseline),
-    );
+    const ids = (rs: { result: RoundResult }[]) => rs.flatMap((x) => x.result.timings.map((t) => t.workflowId));
+    const shape = await historyShape(ekyc.client, (targets.baseline as { client: Client }).client, {
+      ekyc: ids(rounds.ekyc),
+      baseline: ids(rounds.baseline),
+    });
     const overhead = (rs: { result: RoundResult }[]) =>
       summarize(rs.flatMap((x) => x.result.timings.map((t) => t.otpRttMs - latencyMs)));
     return {
@@ -420,7 +455,9 @@ function markdown(report: { machine: MachineInfo; options: Options; modes: ModeR
     lines.push(
       `- ${m.mode}: worker CPU per session ${m.ekyc.cpuMsPerSession.worker} against ${m.baseline.cpuMsPerSession.worker} ms (${m.workerCpuRatio}×); ` +
         `a completed session's history ${h.ekycEvents} events against the baseline's ${h.baselineEvents}, ` +
-        `same event types ${h.sameInOrder ? 'in the same order' : h.sameCounts ? 'in another order' : '**no**'}.`,
+        `same event types ${h.sameInOrder ? 'in the same order' : h.sameCounts ? 'in another order' : '**no**'}; ` +
+        `over ${h.sampled} sessions of each kind, ${h.meanEvents.ekyc} against ${h.meanEvents.baseline} events and ` +
+        `${h.meanWorkflowTasks.ekyc} against ${h.meanWorkflowTasks.baseline} workflow tasks per session.`,
     );
   }
   for (const m of report.modes) {
