@@ -1,6 +1,7 @@
 // A benchmark worker in a process of its own, so its RSS is its own. `ekyc` runs the product's worker as
 // `ekyc worker` builds it (createEkycWorker, the Eko activities, the encrypting data converter, pino logging,
-// Prometheus metrics); `baseline` runs the no-op workflows of bench/baseline with the same data converter. The parent
+// Prometheus metrics); `baseline` runs the no-op workflows of bench/baseline with the same data converter and the same
+// Runtime (pino logging, the Runtime's Prometheus metrics: Temporal's own, which any deployed worker exports). The parent
 // (bench/workers.ts) talks to it over the IPC channel: `ready`, `otpSent` (baseline), `memory` (after a GC), and
 // `threadHeaps` (the workflow threads' live heap).
 import { createRequire } from 'node:module';
@@ -55,7 +56,9 @@ const send = (message: FromWorker) => process.send?.(message);
 async function main() {
   if (kind !== 'ekyc' && kind !== 'baseline') throw new Error('BENCH_WORKER_KIND must be ekyc or baseline');
   const logger = createLogger(`bench-worker-${kind}`, env);
-  const metricsPort = kind === 'ekyc' ? loadWorkerMetricsPort(env) : 0;
+  // Both kinds export the Runtime's metrics as `ekyc worker` does: the SDK's and core's own (task latencies, pollers,
+  // slots) are Temporal's work, not ours; what only the product records (ekyc_* metrics) stays its own cost.
+  const metricsPort = loadWorkerMetricsPort(env);
   installRuntime({ logger, metricsPort, metricsHost: '127.0.0.1', shutdownSignals: ['SIGINT', 'SIGTERM'] });
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS! });
   const maxCachedWorkflows = env.BENCH_MAX_CACHED ? Number(env.BENCH_MAX_CACHED) : undefined;

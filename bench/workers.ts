@@ -154,6 +154,8 @@ export async function spawnWorker(spec: WorkerSpec): Promise<BenchWorker> {
     EKYC_LOG_LEVEL: spec.logLevel ?? 'info',
     // Both kinds run the product's data converter (the baseline too: bench/worker-process.ts).
     EKYC_CODEC_KEYS: BENCH_CODEC_KEYS,
+    // Both kinds serve the Runtime's Prometheus metrics, as a deployed worker does (bench/worker-process.ts).
+    EKYC_METRICS_PORT: String(await freePort()),
     ...(spec.maxCachedWorkflows !== undefined ? { BENCH_MAX_CACHED: String(spec.maxCachedWorkflows) } : {}),
   };
   if (spec.kind === 'ekyc') {
@@ -166,7 +168,6 @@ export async function spawnWorker(spec: WorkerSpec): Promise<BenchWorker> {
       EKO_INITIATOR_ID: CREDENTIALS.initiatorId,
       EKO_AADHAAR_PUBLIC_KEY: spec.sim.publicKeySpkiBase64,
       EKO_TIMEOUT_MS: String(spec.ekoTimeoutMs ?? 15_000),
-      EKYC_METRICS_PORT: String(await freePort()),
     });
   }
   const child = spawn(
