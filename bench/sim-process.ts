@@ -7,6 +7,7 @@
 // `npm run chaos:cluster` starts it with random faults (BENCH_SIM_FAULT_RATE, BENCH_SIM_SEED) and without
 // auto-registration (BENCH_SIM_AUTO_REGISTER=0), and drives it through the simulator's own loopback test API
 // (/__sim: agents, scripted faults, OTPs, ledger; bench/sessions.ts simOverHttp).
+import { AsyncLocalStorage } from 'node:async_hooks';
 import dc from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
 import { EkoSimulator, SIM_PATH_PREFIX } from '../sim/eko-sim.js';
@@ -23,23 +24,38 @@ const autoRegister = process.env.BENCH_SIM_AUTO_REGISTER !== '0';
 // Service time of every Eko call, read from Node's own HTTP server instrumentation.
 const arrived = new WeakMap<IncomingMessage, bigint>();
 let served: number[] = [];
+/** The Eko call being handled, so the OTP it sends is announced once its answer is written. */
+const handling = new AsyncLocalStorage<IncomingMessage>();
+type OtpSent = Extract<FromSim, { type: 'otpSent' }>;
+const otpOfAnswer = new WeakMap<IncomingMessage, OtpSent>();
 dc.subscribe('http.server.request.start', (message) => {
   const { request } = message as { request: IncomingMessage };
-  if (request.url?.startsWith(SIM_PATH_PREFIX)) arrived.set(request, process.hrtime.bigint());
+  if (!request.url?.startsWith(SIM_PATH_PREFIX)) return;
+  arrived.set(request, process.hrtime.bigint());
+  // Published just before the server emits 'request': the handler's whole chain runs with this store.
+  handling.enterWith(request);
 });
 dc.subscribe('http.server.response.finish', (message) => {
   const { request } = message as { request: IncomingMessage };
   const start = arrived.get(request);
   if (start !== undefined) served.push(Number(process.hrtime.bigint() - start) / 1e6 - latencyMs);
+  const otp = otpOfAnswer.get(request);
+  if (otp) send({ ...otp, afterAnswer: true });
 });
 
 async function main() {
   let sim: EkoSimulator | undefined = undefined;
-  // Successful Send OTPs are announced with the agent's OTP (synthetic agents; nothing is logged).
+  // Successful Send OTPs are announced with the agent's OTP (synthetic agents; nothing is logged), once the answer
+  // has been written: as an agent reads the SMS after Eko has answered, and as the baseline's activity tells its
+  // driver just before it returns. Announced while the answer was still being sent, the driver's submitOtp raced
+  // the answer to the workflow more often than the baseline's (docs/PERFORMANCE.md, "Two more changes").
   const logger = {
     info: (entry: { step?: string; code?: string; userCode?: string | null }) => {
       if (entry.step !== 'sendOtp' || entry.code !== '0' || !entry.userCode || !sim) return;
-      send({ type: 'otpSent', userCode: entry.userCode, otp: sim.currentOtp(entry.userCode) ?? '' });
+      const otp: OtpSent = { type: 'otpSent', userCode: entry.userCode, otp: sim.currentOtp(entry.userCode) ?? '' };
+      const request = handling.getStore();
+      if (request) otpOfAnswer.set(request, otp);
+      else send(otp);
     },
     warn: () => undefined,
     error: () => undefined,

@@ -27,7 +27,8 @@ export type SimAgentWithEkyc = SimAgentInit & { ekycCompletedAt: string };
 export type ToSim = { type: 'served' } | { type: 'stop' } | { type: 'addAgents'; agents: SimAgentWithEkyc[] };
 export type FromSim =
   | { type: 'ready'; baseUrl: string; publicKeySpkiBase64: string; contract: SimContract }
-  | { type: 'otpSent'; userCode: string; otp: string }
+  /** `afterAnswer`: announced once the Send OTP's answer was written (bench/sim-process.ts), not while it was. */
+  | { type: 'otpSent'; userCode: string; otp: string; afterAnswer?: boolean }
   | { type: 'served'; ms: number[] }
   | { type: 'agentsAdded'; count: number };
 
@@ -247,7 +248,7 @@ export async function spawnWorker(spec: WorkerSpec): Promise<BenchWorker> {
 export interface SimProcess extends SimEndpoint {
   pid: number;
   contract: SimContract;
-  onOtpSent(listener: (userCode: string, otp: string) => void): void;
+  onOtpSent(listener: (userCode: string, otp: string, afterAnswer: boolean) => void): void;
   /** How long the simulator held each Eko call since the last ask, minus its configured latency (ms). */
   served(): Promise<number[]>;
   /** Registers agents whose eKYC completed at the given instants (one IPC round trip per call). */
@@ -280,15 +281,16 @@ export async function spawnSim(latencyMs: number, options: SimProcessOptions = {
   let err = '';
   child.stderr!.on('data', (d) => (err = (err + d).slice(-8000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const otpListeners: ((userCode: string, otp: string) => void)[] = [];
+  const otpListeners: ((userCode: string, otp: string, afterAnswer: boolean) => void)[] = [];
   let servedWaiter: ((ms: number[]) => void) | undefined;
   let addedWaiter: (() => void) | undefined;
   let adding = Promise.resolve();
   const ready = await new Promise<SimEndpoint & { contract: SimContract }>((resolve, reject) => {
     child.on('message', (message: FromSim) => {
       if (message.type === 'ready') resolve(message);
-      else if (message.type === 'otpSent') for (const l of otpListeners) l(message.userCode, message.otp);
-      else if (message.type === 'served') servedWaiter?.(message.ms);
+      else if (message.type === 'otpSent') {
+        for (const l of otpListeners) l(message.userCode, message.otp, message.afterAnswer === true);
+      } else if (message.type === 'served') servedWaiter?.(message.ms);
       else if (message.type === 'agentsAdded') addedWaiter?.();
     });
     void exited.then(() => reject(new Error(`the simulator exited before it was ready: ${err.slice(-2000)}`)));

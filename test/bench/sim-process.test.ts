@@ -27,8 +27,8 @@ describe('bench simulator process', () => {
       timeoutMs: 5_000,
     });
     const agent = syntheticAgent();
-    const announced = new Promise<{ userCode: string; otp: string }>((resolve) =>
-      sim.onOtpSent((userCode, otp) => resolve({ userCode, otp })),
+    const announced = new Promise<{ userCode: string; otp: string; afterAnswer: boolean }>((resolve) =>
+      sim.onOtpSent((userCode, otp, afterAnswer) => resolve({ userCode, otp, afterAnswer })),
     );
     const started = Date.now();
     const who = {
@@ -40,8 +40,10 @@ describe('bench simulator process', () => {
     const sent = await client.sendOtp({ ...who, clientRefId: `${agent.userCode}S01` });
     expect(Date.now() - started).toBeGreaterThanOrEqual(25);
     expect(sent.otpRefId).toBeTruthy();
-    const { userCode, otp } = await announced;
+    const { userCode, otp, afterAnswer } = await announced;
     expect(userCode).toBe(agent.userCode);
+    // Told once the answer was written, as an agent reads the SMS after Eko has answered.
+    expect(afterAnswer).toBe(true);
     expect(otp).toMatch(/^\d{6}$/);
     const verified = await client.verifyOtp({
       ...who,
