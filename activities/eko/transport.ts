@@ -6,7 +6,8 @@
 // the socket error as its cause (the client finds ECONNRESET/UND_ERR_SOCKET there, as before). Unlike `fetch` it
 // follows no redirect: Eko's API answers in place, and a 3xx is classified as the answer it is.
 //
-// Two shortcuts past the WHATWG streams, both optional (docs/PERFORMANCE.md "Promises and streams"):
+// Two shortcuts past the WHATWG streams, both optional (docs/PERFORMANCE.md, "Two more changes, a fairer baseline
+// and a correction"):
 // - ky passes the options it does not know to its `fetch`: with `ekoBody` (the exact text ky was given as `body`) the
 //   Request's body stream is not read back. An unread body is also what ky cancels cheaply after the call; a
 //   consumed one made it build and throw away an error every time.
